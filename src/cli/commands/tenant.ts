@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { createTenant } from '../../tenants/tenants.js';
+import { collect } from '../options.js';
+import { table, type CliContext } from '../context.js';
+
+export function registerTenantCommands(program: Command, ctx: CliContext): void {
+  const tenant = program.command('tenant').description('create and list tenants');
+
+  tenant
+    .command('create <tenant>')
+    .description('create a tenant (id: lowercase letter, then lowercase letters, digits or -)')
+    .option('--name <name>', 'display name (default: the id)')
+    .option('--domain <domain>', 'a host name that selects this tenant at login (repeatable)', collect)
+    .action(async (id: string, opts: { name?: string; domain?: string[] }) => {
+      const d = await ctx.domain();
+      const created = await createTenant(d.tenants, d.clock, { id, name: opts.name, domains: opts.domain });
+      ctx.print(created, `created tenant ${created.id} (${created.name})${created.domains.length ? ` with domains ${created.domains.join(', ')}` : ''}`);
+    });
+
+  tenant
+    .command('list')
+    .description('list tenants, oldest first')
+    .action(async () => {
+      const d = await ctx.domain();
+      const all = await d.tenants.list();
+      ctx.print(all, () =>
+        table(
+          ['TENANT', 'NAME', 'STATUS', 'DOMAINS', 'CREATED'],
+          all.map((t) => [t.id, t.name, t.status, t.domains.join(',') || '-', t.createdAt]),
+        ),
+      );
+    });
+}

@@ -1,0 +1,84 @@
+import type { Readable, Writable } from 'node:stream';
+import { loadConfig, type Config } from '../config.js';
+import { createDomain, type Domain } from '../domain.js';
+import { AppError } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { connectRedis, createRedis, type RedisClient } from '../redis/client.js';
+import { loadKeyMaterial } from '../secrets/keys.js';
+import { ensureManagementTenant } from '../tenants/tenants.js';
+
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * What every command gets: output helpers that honour --json, and the domain, opened on first
+ * use (so `--help` and usage errors never touch Redis) and closed when the command ends.
+ */
+export class CliContext {
+  json = false;
+  private opened: { redis: RedisClient; domain: Domain } | undefined;
+  private configCache: Config | undefined;
+  private loggerCache: Logger | undefined;
+
+  constructor(readonly io: CliIO) {}
+
+  get config(): Config {
+    this.configCache ??= loadConfig({ env: this.io.env });
+    return this.configCache;
+  }
+
+  /** Logs go to stderr: stdout carries only the command's output. */
+  get logger(): Logger {
+    this.loggerCache ??= createLogger({ logLevel: 'warn', logFormat: this.config.logFormat }, this.io.stderr);
+    return this.loggerCache;
+  }
+
+  async domain(): Promise<Domain> {
+    if (this.opened) return this.opened.domain;
+    const config = this.config;
+    const keys = await loadKeyMaterial(config);
+    const redis = createRedis(config, { mode: 'cli' });
+    await connectRedis(redis, config);
+    const domain = createDomain(config, redis, keys.clientSecretsKey);
+    this.opened = { redis, domain };
+    await ensureManagementTenant(domain.tenants, domain.clock);
+    return domain;
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    const { redis } = this.opened;
+    this.opened = undefined;
+    await redis.quit().catch(() => redis.disconnect());
+  }
+
+  /** Prints `data` as one JSON document with --json, else the human text. */
+  print(data: unknown, human: string | (() => string)): void {
+    if (this.json) this.io.stdout.write(`${JSON.stringify(data)}\n`);
+    else this.io.stdout.write(`${typeof human === 'function' ? human() : human}\n`);
+  }
+
+  /** The password piped on stdin: one trailing newline removed, nothing else touched. */
+  async readPassword(): Promise<string> {
+    const stdin = this.io.stdin as Readable & { isTTY?: boolean };
+    if (stdin.isTTY) {
+      throw new AppError('INVALID_INPUT', `--password-stdin reads the password from a pipe, e.g. printf '%s' "$PASSWORD" | supportgate ...`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    if (text.length === 0) throw new AppError('INVALID_INPUT', '--password-stdin: nothing was read from stdin');
+    return text;
+  }
+}
+
+/** Renders rows as an aligned text table. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

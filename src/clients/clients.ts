@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { requireTenant, tenantIdSchema, type TenantStore } from '../tenants/tenants.js';
+import { parseInput } from '../validation.js';
+
+/** An OIDC relying party registered with one tenant's issuer. */
+export interface ClientRecord {
+  clientId: string;
+  tenant: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** Public clients (SPAs, native apps) have no secret and must use PKCE. */
+  public: boolean;
+  /** First-party apps of the platform skip the consent screen. */
+  firstParty: boolean;
+  /** The client secret sealed with the SecretBox; null for public clients. */
+  sealedSecret: string | null;
+  createdAt: string;
+}
+
+export type PublicClientRecord = Omit<ClientRecord, 'sealedSecret'>;
+
+export function toPublicClient({ sealedSecret: _s, ...rest }: ClientRecord): PublicClientRecord {
+  return rest;
+}
+
+/** Storage the clients domain needs; the Redis implementation sits beside it. */
+export interface ClientStore {
+  /** Stores a new client; refuses a client id the tenant already has. */
+  create(client: ClientRecord): Promise<void>;
+  get(tenant: string, clientId: string): Promise<ClientRecord | null>;
+  list(tenant: string): Promise<ClientRecord[]>;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const redirectUri = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    if (u.hash) return false;
+    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
+  } catch {
+    return false;
+  }
+}, 'redirect URIs must be absolute https:// URLs (http:// only for localhost) without a fragment');
+
+const createClientInput = z.object({
+  tenant: tenantIdSchema,
+  clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'client id must be 1-100 characters: letters, digits, . _ -'),
+  redirectUris: z.array(redirectUri).min(1, 'give at least one --redirect-uri'),
+  postLogoutRedirectUris: z.array(redirectUri).default([]),
+  public: z.boolean().default(false),
+  firstParty: z.boolean().default(false),
+});
+
+export interface ClientDeps {
+  clients: ClientStore;
+  tenants: TenantStore;
+  secretBox: SecretBox;
+  clock: Clock;
+}
+
+/** Registers a client; the secret (confidential clients) is returned once and stored only sealed. */
+export async function createClient(
+  deps: ClientDeps,
+  input: {
+    tenant: string;
+    clientId: string;
+    redirectUris: string[];
+    postLogoutRedirectUris?: string[] | undefined;
+    public?: boolean | undefined;
+    firstParty?: boolean | undefined;
+  },
+): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+  const parsed = parseInput(createClientInput, input, 'client');
+  await requireTenant(deps.tenants, parsed.tenant);
+  const clientSecret = parsed.public ? null : randomBytes(32).toString('base64url');
+  const client: ClientRecord = {
+    clientId: parsed.clientId,
+    tenant: parsed.tenant,
+    redirectUris: [...new Set(parsed.redirectUris)],
+    postLogoutRedirectUris: [...new Set(parsed.postLogoutRedirectUris)],
+    public: parsed.public,
+    firstParty: parsed.firstParty,
+    sealedSecret: clientSecret === null ? null : deps.secretBox.seal(clientSecret),
+    createdAt: new Date(deps.clock.now()).toISOString(),
+  };
+  await deps.clients.create(client);
+  return { client, clientSecret };
+}

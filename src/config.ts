@@ -1,0 +1,243 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+import { packageRoot } from './paths.js';
+
+/**
+ * One typed configuration: config/default.json < config/<NODE_ENV>.json < environment variables.
+ * Validation reports every bad field at once, each named by its config path and environment name.
+ */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  publicUrl: string;
+  redis: { url: string; clusterNodes: string[]; prefix: string; commandTimeoutMs: number };
+  dataDir: string;
+  logLevel: 'error' | 'warn' | 'info' | 'http' | 'debug';
+  logFormat: 'json' | 'pretty';
+  trustProxy: boolean | number | string[];
+  passwords: { memoryKiB: number; timeCost: number; parallelism: number };
+  keys: { signingKeysFile: string | null; cookieSecrets: string[]; clientSecretsKey: string | null };
+  shutdownTimeoutMs: number;
+}
+
+/** Environment variable → config path. The names of SPEC §9 plus the ones the defaults document. */
+const ENV_NAMES: Record<string, string> = {
+  PORT: 'port',
+  PUBLIC_URL: 'publicUrl',
+  REDIS_URL: 'redis.url',
+  REDIS_CLUSTER_NODES: 'redis.clusterNodes',
+  REDIS_PREFIX: 'redis.prefix',
+  REDIS_COMMAND_TIMEOUT_MS: 'redis.commandTimeoutMs',
+  DATA_DIR: 'dataDir',
+  LOG_LEVEL: 'logLevel',
+  LOG_FORMAT: 'logFormat',
+  TRUST_PROXY: 'trustProxy',
+  ARGON2_MEMORY_KIB: 'passwords.memoryKiB',
+  ARGON2_TIME_COST: 'passwords.timeCost',
+  ARGON2_PARALLELISM: 'passwords.parallelism',
+  SIGNING_KEYS_FILE: 'keys.signingKeysFile',
+  COOKIE_SECRETS: 'keys.cookieSecrets',
+  CLIENT_SECRETS_KEY: 'keys.clientSecretsKey',
+  SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
+};
+const ENV_OF_PATH = Object.fromEntries(Object.entries(ENV_NAMES).map(([env, path]) => [path, env]));
+
+const integer = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z.number({ error: `must be an integer between ${min} and ${max}` }).int(`must be an integer between ${min} and ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+  );
+
+const list = (item: z.ZodType<string>) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+    z.array(item, { error: 'must be a list (comma separated in the environment)' }),
+  );
+
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL without query or fragment');
+
+const redisUrl = z.string({ error: 'must be a redis:// or rediss:// URL' }).refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// or rediss:// URL');
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each node must be host:port');
+
+const schema = z.object({
+  env: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }),
+  port: integer(1, 65535),
+  publicUrl: z.union([z.null(), httpUrl]),
+  redis: z.object({
+    url: redisUrl,
+    clusterNodes: list(hostPort),
+    prefix: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(64, 'must be at most 64 characters')
+      .regex(/^[^{}\s]+$/, 'must not contain {, } or spaces (hash tags are added per tenant)'),
+    commandTimeoutMs: integer(100, 60000),
+  }),
+  dataDir: z.string().min(1, 'must not be empty'),
+  logLevel: z.enum(['error', 'warn', 'info', 'http', 'debug'], { error: 'must be error, warn, info, http or debug' }),
+  logFormat: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }),
+  trustProxy: z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v;
+      if (v === 'true' || v === 'false') return v === 'true';
+      if (/^\d+$/.test(v)) return Number(v);
+      return v.split(',').map((s) => s.trim()).filter(Boolean);
+    },
+    z.union([z.boolean(), z.number().int().min(0), z.array(z.string().min(1))], {
+      error: 'must be true, false, a hop count or a list of addresses',
+    }),
+  ),
+  passwords: z.object({
+    memoryKiB: integer(1024, 4 * 1024 * 1024),
+    timeCost: integer(1, 100),
+    parallelism: integer(1, 16),
+  }),
+  keys: z.object({
+    signingKeysFile: z.union([z.null(), z.string().min(1)]),
+    cookieSecrets: list(z.string().min(32, 'each cookie secret must have at least 32 characters')),
+    clientSecretsKey: z.union([
+      z.null(),
+      z.string().refine((s) => Buffer.from(s, 'base64url').length === 32, 'must be 32 bytes, base64url encoded'),
+    ]),
+  }),
+  shutdownTimeoutMs: integer(0, 600000),
+});
+
+type Raw = Record<string, unknown>;
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where later layers win; `//` keys are documentation and dropped. */
+function merge(base: Raw, over: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (k.startsWith('//')) continue;
+    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Raw, v) : v;
+  }
+  return out;
+}
+
+function stripDocs(v: Raw): Raw {
+  return merge({}, v);
+}
+
+function setPath(target: Raw, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = target;
+  for (const p of parts.slice(0, -1)) {
+    if (!isObject(cur[p])) cur[p] = {};
+    cur = cur[p] as Raw;
+  }
+  cur[parts.at(-1)!] = value;
+}
+
+function readJson(file: string, issues: string[]): Raw {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!isObject(parsed)) {
+      issues.push(`${file}: must hold a JSON object`);
+      return {};
+    }
+    return stripDocs(parsed);
+  } catch (err) {
+    issues.push(`${file}: ${(err as Error).message}`);
+    return {};
+  }
+}
+
+function describePath(path: string): string {
+  const env = ENV_OF_PATH[path];
+  return env ? `${path} (${env})` : path;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Folder holding default.json and <NODE_ENV>.json; the package's config/ by default. */
+  configDir?: string;
+  /** Relative dataDir resolves against this; the working directory by default. */
+  cwd?: string;
+}
+
+/** Loads and validates the configuration, throwing INVALID_CONFIG with one issue per bad field. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const configDir = options.configDir ?? join(packageRoot(), 'config');
+  const issues: string[] = [];
+  const nodeEnv = env.NODE_ENV && env.NODE_ENV !== '' ? env.NODE_ENV : 'development';
+
+  let raw = readJson(join(configDir, 'default.json'), issues);
+  const envFile = join(configDir, `${nodeEnv}.json`);
+  if (/^[a-z]+$/.test(nodeEnv) && existsSync(envFile)) raw = merge(raw, readJson(envFile, issues));
+  raw.env = nodeEnv;
+  for (const [name, path] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, value);
+  }
+
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((p) => typeof p === 'string').join('.');
+      const label = path === 'env' ? 'env (NODE_ENV)' : describePath(path);
+      issues.push(`${label}: ${issue.message}`);
+    }
+  }
+  if (issues.length > 0 || !result.success) {
+    throw new AppError('INVALID_CONFIG', `invalid configuration: ${issues.length} problem(s)`, { issues });
+  }
+  const c = result.data;
+  const cwd = options.cwd ?? process.cwd();
+  return {
+    env: c.env,
+    port: c.port,
+    publicUrl: (c.publicUrl ?? `http://localhost:${c.port}`).replace(/\/+$/, ''),
+    redis: c.redis,
+    dataDir: isAbsolute(c.dataDir) ? c.dataDir : resolve(cwd, c.dataDir),
+    logLevel: c.logLevel,
+    logFormat: c.logFormat === 'auto' ? (c.env === 'production' ? 'json' : 'pretty') : c.logFormat,
+    trustProxy: c.trustProxy,
+    passwords: c.passwords,
+    keys: c.keys,
+    shutdownTimeoutMs: c.shutdownTimeoutMs,
+  };
+}
+
+/** A Redis URL fit for logs and errors: credentials replaced. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = u.username ? '***' : '';
+      u.password = u.password ? '***' : '';
+    }
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/** Where the gateway's Redis is, for messages: never with credentials. */
+export function describeRedis(config: Config): string {
+  return config.redis.clusterNodes.length > 0
+    ? `Redis Cluster ${config.redis.clusterNodes.join(',')}`
+    : `Redis at ${redactRedisUrl(config.redis.url)}`;
+}

@@ -1,0 +1,87 @@
+/**
+ * The README's demo: make sure Redis is there (starting a private one when it is not and
+ * redis-server is installed), seed the demo data, serve, and print where to go and who to be.
+ */
+import { loadConfig, redactRedisUrl, type Config } from '../config.js';
+import { createDomain } from '../domain.js';
+import { AppError } from '../errors.js';
+import { startGateway } from '../main.js';
+import { connectRedis, createRedis } from '../redis/client.js';
+import { loadKeyMaterial } from '../secrets/keys.js';
+import { ensureManagementTenant } from '../tenants/tenants.js';
+import { table } from '../cli/context.js';
+import { untilSignal } from '../cli/commands/serve.js';
+import { seedDemo } from './seed.js';
+import { redisServerInstalled, redisUrlAnswers, startPrivateRedis, type PrivateRedis } from './private-redis.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+async function ensureRedis(config: Config): Promise<PrivateRedis | undefined> {
+  if (config.redis.clusterNodes.length > 0 || (await redisUrlAnswers(config.redis.url))) return undefined;
+  const where = redactRedisUrl(config.redis.url);
+  const url = new URL(config.redis.url);
+  if (!redisServerInstalled()) {
+    throw new AppError(
+      'STORE_UNAVAILABLE',
+      `nothing answers at ${where} and redis-server is not installed. Start Redis with \`docker compose up -d redis\`, or install Debian's package (\`sudo apt-get install redis-server\`, or \`sudo bash scripts/install-system-deps.sh\`), then run the demo again.`,
+    );
+  }
+  if (!LOOPBACK.has(url.hostname)) {
+    throw new AppError('STORE_UNAVAILABLE', `nothing answers at ${where}; the demo starts a private Redis only for a loopback REDIS_URL`);
+  }
+  const port = Number(url.port || 6379);
+  const redis = await startPrivateRedis(config.dataDir, port);
+  process.stdout.write(`No Redis answered at ${where}: started a private redis-server on port ${port} (data in ${config.dataDir}/redis, append-only file on); it stops with the demo.\n`);
+  return redis;
+}
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof AppError) {
+      for (const issue of err.issues) process.stderr.write(`supportgate demo: invalid configuration: ${issue}\n`);
+      return 78;
+    }
+    throw err;
+  }
+  let privateRedis: PrivateRedis | undefined;
+  try {
+    privateRedis = await ensureRedis(config);
+    const keys = await loadKeyMaterial(config);
+    const redis = createRedis(config, { mode: 'cli' });
+    await connectRedis(redis, config);
+    const domain = createDomain(config, redis, keys.clientSecretsKey);
+    await ensureManagementTenant(domain.tenants, domain.clock);
+    const accounts = await seedDemo(domain);
+    await redis.quit();
+
+    const gateway = await startGateway(config);
+    process.stdout.write(
+      [
+        '',
+        `supportgate demo is running at ${config.publicUrl}`,
+        `  health:      ${config.publicUrl}/healthz   readiness: ${config.publicUrl}/readyz`,
+        `  tenant acme: its OIDC issuer and login screen will be ${config.publicUrl}/t/acme (coming with the OIDC issue)`,
+        '',
+        'Demo accounts (Username as typed at the tenant login screen):',
+        table(['TENANT', 'USERNAME', 'PASSWORD', 'WHO'], accounts.map((a) => [a.tenant, a.login, a.password, a.what])),
+        '',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    await untilSignal();
+    await gateway.stop();
+    return 0;
+  } catch (err) {
+    const message = err instanceof AppError && err.expose ? err.message : (err as Error).message;
+    process.stderr.write(`supportgate demo: ${message}\n`);
+    return err instanceof AppError && err.code === 'STORE_UNAVAILABLE' ? 3 : 1;
+  } finally {
+    await privateRedis?.stop();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,58 @@
+import type { Domain } from '../domain.js';
+import { AppError } from '../errors.js';
+import { createTenant, MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import { createUser, setUser, type Role } from '../users/users.js';
+
+export interface DemoAccount {
+  tenant: string;
+  /** What to type in the login screen's Username field. */
+  login: string;
+  password: string;
+  what: string;
+}
+
+interface DemoUser {
+  tenant: string;
+  username: string;
+  password: string;
+  roles: Role[];
+  scope?: string[];
+  what: string;
+}
+
+// Demo passwords are public on purpose: they are printed by `demo seed` and in the README.
+const DEMO_USERS: DemoUser[] = [
+  { tenant: MANAGEMENT_TENANT, username: 'platform', password: 'platform-demo-pw', roles: ['platform-admin'], what: 'platform admin' },
+  { tenant: MANAGEMENT_TENANT, username: 'jill', password: 'jill-demo-pw', roles: ['support'], scope: ['acme'], what: 'support user, scope: acme' },
+  { tenant: MANAGEMENT_TENANT, username: 'audrey', password: 'audrey-demo-pw', roles: ['auditor'], what: 'platform auditor' },
+  { tenant: 'acme', username: 'admin', password: 'admin-demo-pw', roles: ['tenant-admin'], what: 'tenant admin of acme' },
+  { tenant: 'acme', username: 'john', password: 'john-demo-pw', roles: ['user'], what: 'user of acme' },
+  { tenant: 'acme', username: 'mary', password: 'mary-demo-pw', roles: ['user', 'auditor'], what: 'user and tenant auditor of acme' },
+];
+
+/**
+ * Idempotent demo data: tenant acme with an admin and users, the management tenant with a
+ * platform admin, a support user scoped to acme and an auditor. Running it again resets the demo
+ * accounts to these values.
+ */
+export async function seedDemo(domain: Domain): Promise<DemoAccount[]> {
+  try {
+    await createTenant(domain.tenants, domain.clock, { id: 'acme', name: 'ACME Corporation' });
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === 'TENANT_EXISTS')) throw err;
+  }
+  for (const u of DEMO_USERS) {
+    const existing = await domain.users.findByUsername(u.tenant, u.username);
+    if (existing) {
+      await setUser(domain, { tenant: u.tenant, username: u.username, enabled: true, roles: u.roles, scope: u.scope ?? [], password: u.password });
+    } else {
+      await createUser(domain, { tenant: u.tenant, username: u.username, password: u.password, roles: u.roles, scope: u.scope });
+    }
+  }
+  const jill = DEMO_USERS.find((u) => u.username === 'jill')!;
+  return [
+    ...DEMO_USERS.map((u) => ({ tenant: u.tenant, login: u.username, password: u.password, what: u.what })),
+    { tenant: 'acme', login: 'jill$john', password: jill.password, what: 'jill (support) as john, while acme allows support' },
+    { tenant: 'acme', login: 'jill$', password: jill.password, what: "jill (support) as acme's oldest tenant admin" },
+  ];
+}

@@ -1,0 +1,42 @@
+import { RedisClientStore } from './clients/redis-client-store.js';
+import type { ClientStore } from './clients/clients.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { RedisClient } from './redis/client.js';
+import { SecretBox } from './secrets/secret-box.js';
+import { RedisSettingsStore } from './settings/redis-settings-store.js';
+import type { SettingsStore } from './settings/settings.js';
+import { RedisTenantStore } from './tenants/redis-tenant-store.js';
+import type { TenantStore } from './tenants/tenants.js';
+import { Argon2idHasher, type PasswordHasher } from './users/passwords.js';
+import { RedisUserStore } from './users/redis-user-store.js';
+import type { UserStore } from './users/users.js';
+
+/** The stores and services every entry point (server, CLI, demo) works with, wired by hand. */
+export interface Domain {
+  clock: Clock;
+  tenants: TenantStore;
+  users: UserStore;
+  settings: SettingsStore;
+  clients: ClientStore;
+  hasher: PasswordHasher;
+  secretBox: SecretBox;
+}
+
+export function createDomain(
+  config: Config,
+  redis: RedisClient,
+  clientSecretsKey: string,
+  clock: Clock = systemClock,
+): Domain {
+  const prefix = config.redis.prefix;
+  return {
+    clock,
+    tenants: new RedisTenantStore(redis, prefix),
+    users: new RedisUserStore(redis, prefix),
+    settings: new RedisSettingsStore(redis, prefix),
+    clients: new RedisClientStore(redis, prefix),
+    hasher: new Argon2idHasher(config.passwords),
+    secretBox: new SecretBox(clientSecretsKey),
+  };
+}

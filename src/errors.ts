@@ -1,0 +1,72 @@
+/**
+ * Every message a user of supportgate can see, in one catalogue. The code is the wire code
+ * (JSON APIs answer `{ error: code, message }`), the status is what HTTP answers carry.
+ * Expected failures are AppErrors; anything else reaching the error handler is a bug (500).
+ */
+export const ERRORS = {
+  INVALID_INPUT: { status: 400, message: 'Invalid input' },
+  INVALID_CONFIG: { status: 500, message: 'Invalid configuration' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
+  TENANT_NOT_FOUND: { status: 404, message: 'Tenant not found' },
+  TENANT_EXISTS: { status: 409, message: 'Tenant already exists' },
+  DOMAIN_TAKEN: { status: 409, message: 'Domain is already used by another tenant' },
+  USER_NOT_FOUND: { status: 404, message: 'User not found' },
+  USERNAME_TAKEN: { status: 409, message: 'Username is already taken in this tenant' },
+  ROLE_NOT_ALLOWED: { status: 400, message: 'Role is not allowed in this tenant' },
+  CLIENT_EXISTS: { status: 409, message: 'Client already exists in this tenant' },
+  CLIENT_NOT_FOUND: { status: 404, message: 'Client not found' },
+  SETTING_UNKNOWN: { status: 400, message: 'Unknown setting' },
+  SETTING_INVALID: { status: 400, message: 'Invalid setting value' },
+  CONFLICT: { status: 409, message: 'Concurrent update, try again' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The data store is unavailable' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Field-level problems of an INVALID_INPUT / INVALID_CONFIG, safe to show. */
+  readonly issues: readonly string[];
+
+  constructor(code: ErrorCode, message?: string, options: { issues?: readonly string[]; cause?: unknown } = {}) {
+    super(message ?? ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.issues = options.issues ?? [];
+  }
+
+  /** Exposed to clients only below 500; server errors show the catalogue text, never internals. */
+  get expose(): boolean {
+    return this.status < 500 || this.code === 'STORE_UNAVAILABLE';
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+const REDIS_UNAVAILABLE = [
+  /Connection is closed/i,
+  /Command timed out/i,
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE/,
+  /Stream isn't writeable/i,
+  /enableOfflineQueue/i,
+  /Reached the max retries per request/i,
+  /Failed to refresh slots cache|ClusterAllFailedError|CLUSTERDOWN/i,
+  /LOADING|MASTERDOWN|READONLY/,
+];
+
+/** Maps anything thrown to an AppError: store outages become STORE_UNAVAILABLE, the rest INTERNAL. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const name = err instanceof Error ? err.name : '';
+  if (REDIS_UNAVAILABLE.some((re) => re.test(message) || re.test(name))) {
+    return new AppError('STORE_UNAVAILABLE', `the data store is unavailable (${message.split('\n')[0]})`, { cause: err });
+  }
+  return new AppError('INTERNAL', undefined, { cause: err });
+}

@@ -1,0 +1,35 @@
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { RedisClient } from '../redis/client.js';
+import { errorHandler, notFound, requestId } from './errors.js';
+import { healthRoutes } from './health.js';
+
+export interface AppDeps {
+  config: Config;
+  redis: RedisClient;
+  logger: Logger;
+  isBootstrapped: () => boolean;
+  isShuttingDown: () => boolean;
+  routers: Router[];
+}
+
+/** The express app: security headers, request ids, routes, then the one error handler. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use(helmet());
+  app.use(requestId);
+  app.use((_req, res, next) => {
+    // While shutting down, keep-alive clients are told to reconnect elsewhere.
+    if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(healthRoutes(deps.redis, deps.isBootstrapped));
+  for (const router of deps.routers) app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,106 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
+import { systemClock, type Clock } from './clock.js';
+import { describeRedis, type Config } from './config.js';
+import { createDomain, type Domain } from './domain.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { createRedis, type RedisClient } from './redis/client.js';
+import { loadKeyMaterial } from './secrets/keys.js';
+import { ensureManagementTenant } from './tenants/tenants.js';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  domain: Domain;
+  redis: RedisClient;
+  logger: Logger;
+  /** Stops accepting, lets in-flight requests finish (up to shutdownTimeoutMs), closes Redis. */
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Routers mounted before the 404 handler (the OIDC issuers and console arrive this way). */
+  routers?: Router[];
+}
+
+/** Wiring by hand: config → keys → redis → stores → http → listen. */
+export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config);
+  const keys = await loadKeyMaterial(config);
+  if (keys.source === 'generated') {
+    logger.warn(`generated development signing keys and secrets under ${config.dataDir} (mode 0600); configure SIGNING_KEYS_FILE, COOKIE_SECRETS and CLIENT_SECRETS_KEY in production`);
+  } else if (keys.source === 'loaded') {
+    logger.info(`using development signing keys and secrets from ${config.dataDir}`);
+  }
+
+  let bootstrapped = false;
+  let shuttingDown = false;
+  const redis = createRedis(config, {
+    mode: 'server',
+    onStateChange: (state, reason) => {
+      if (state === 'ready') logger.info(`${describeRedis(config)} is ready`);
+      else if (!shuttingDown) logger.error(`${describeRedis(config)} is unavailable: ${reason ?? 'unknown'}; retrying`);
+    },
+  });
+  const domain = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock);
+
+  // First start creates the management tenant; it runs again on every reconnect until it succeeded.
+  const bootstrap = async () => {
+    if (bootstrapped) return;
+    try {
+      await ensureManagementTenant(domain.tenants, domain.clock);
+      bootstrapped = true;
+    } catch (err) {
+      logger.error(`bootstrap failed: ${(err as Error).message}`);
+    }
+  };
+  redis.on('ready', () => void bootstrap());
+  redis.connect().catch(() => {
+    /* reported through onStateChange; the client keeps retrying */
+  });
+
+  const app = createApp({
+    config,
+    redis,
+    logger,
+    isBootstrapped: () => bootstrapped,
+    isShuttingDown: () => shuttingDown,
+    routers: options.routers ?? [],
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info(`supportgate listening on port ${port}; issuers at ${config.publicUrl}/t/<tenant>`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      logger.info('shutting down: no new connections, finishing in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Connections that finish their last request during shutdown are closed as they go idle.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const force = setTimeout(() => {
+        logger.warn(`shutdown: closing connections still open after ${config.shutdownTimeoutMs} ms`);
+        server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(force);
+      await redis.quit().catch(() => redis.disconnect());
+      logger.info('stopped');
+    })());
+
+  return { url: `http://localhost:${port}`, port, domain, redis, logger, stop };
+}

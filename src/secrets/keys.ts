@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+
+/** Signing keys (private JWKS) and the secrets cookies and client-secret encryption need. */
+export interface KeyMaterial {
+  jwks: { keys: JWK[] };
+  cookieSecrets: string[];
+  clientSecretsKey: string;
+  /** Where they came from, for the start-up log line (never the values). */
+  source: 'config' | 'generated' | 'loaded';
+}
+
+interface DevSecretsFile {
+  cookieSecrets: string[];
+  clientSecretsKey: string;
+}
+
+async function generateJwks(): Promise<{ keys: JWK[] }> {
+  const keys: JWK[] = [];
+  for (const alg of ['RS256', 'ES256'] as const) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    keys.push({ ...jwk, alg, use: 'sig', kid: randomBytes(8).toString('base64url') });
+  }
+  return { keys };
+}
+
+/** Writes a file only if it does not exist yet (mode 0600); false when another process was first. */
+function writeOnce(file: string, content: string): boolean {
+  try {
+    writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+function readJsonFile<T>(file: string, what: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new AppError('INVALID_CONFIG', `cannot read ${what} from ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Keys from config; in development/test, the missing ones are generated once under DATA_DIR and
+ * reused on every later start. Production refuses to start without them.
+ */
+export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
+  const { signingKeysFile, cookieSecrets, clientSecretsKey } = config.keys;
+  const configured = signingKeysFile !== null && cookieSecrets.length > 0 && clientSecretsKey !== null;
+  if (!configured && config.env === 'production') {
+    const missing = [
+      signingKeysFile === null && 'keys.signingKeysFile (SIGNING_KEYS_FILE)',
+      cookieSecrets.length === 0 && 'keys.cookieSecrets (COOKIE_SECRETS)',
+      clientSecretsKey === null && 'keys.clientSecretsKey (CLIENT_SECRETS_KEY)',
+    ].filter(Boolean);
+    throw new AppError('INVALID_CONFIG', 'production needs its keys configured', {
+      issues: missing.map((m) => `${m}: required in production`),
+    });
+  }
+
+  let generated = false;
+  const devFile = (name: string) => join(config.dataDir, name);
+  if (!configured) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  let jwks: { keys: JWK[] };
+  if (signingKeysFile !== null) {
+    jwks = readJsonFile(signingKeysFile, 'signing keys');
+  } else {
+    generated = writeOnce(devFile('jwks.json'), JSON.stringify(await generateJwks(), null, 2)) || generated;
+    jwks = readJsonFile(devFile('jwks.json'), 'development signing keys');
+  }
+  if (!Array.isArray(jwks.keys) || jwks.keys.length === 0 || jwks.keys.some((k) => typeof k.d !== 'string')) {
+    throw new AppError('INVALID_CONFIG', 'signing keys must be a JWKS with at least one private key ({ "keys": [...] })');
+  }
+
+  let dev: DevSecretsFile | undefined;
+  if (cookieSecrets.length === 0 || clientSecretsKey === null) {
+    const fresh: DevSecretsFile = {
+      cookieSecrets: [randomBytes(32).toString('base64url')],
+      clientSecretsKey: randomBytes(32).toString('base64url'),
+    };
+    generated = writeOnce(devFile('secrets.json'), JSON.stringify(fresh, null, 2)) || generated;
+    dev = readJsonFile<DevSecretsFile>(devFile('secrets.json'), 'development secrets');
+  }
+
+  return {
+    jwks,
+    cookieSecrets: cookieSecrets.length > 0 ? cookieSecrets : dev!.cookieSecrets,
+    clientSecretsKey: clientSecretsKey ?? dev!.clientSecretsKey,
+    source: configured ? 'config' : generated ? 'generated' : 'loaded',
+  };
+}

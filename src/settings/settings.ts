@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+
+/** Global support settings (SPEC §2), kept in the management tenant. */
+export interface Settings {
+  /** false, true, or an ISO date-time (UTC) until which global access is on. */
+  'support.globalAccess': boolean | string;
+  'support.requestHours': number;
+  'support.maxRequestHours': number;
+  'support.mode': 'full' | 'read-only';
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  'support.globalAccess': false,
+  'support.requestHours': 24,
+  'support.maxRequestHours': 168,
+  'support.mode': 'full',
+};
+
+export type SettingKey = keyof Settings;
+export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
+
+/** Storage of the settings record; the Redis implementation sits beside it. */
+export interface SettingsStore {
+  /** What was set explicitly; missing keys take their defaults. */
+  read(): Promise<Partial<Settings>>;
+  /** Read-modify-write, safe against concurrent writers. */
+  update(mutate: (current: Partial<Settings>) => Partial<Settings>): Promise<Partial<Settings>>;
+}
+
+const hours = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of hours')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1 hour').max(max, `must be at most ${max} hours`));
+
+/** How a value typed on a command line or sent to the API becomes a setting value. */
+const VALUE_PARSERS: { [K in SettingKey]: (clock: Clock) => z.ZodType<Settings[K], string> } = {
+  'support.globalAccess': (clock) =>
+    z.string().transform((s, ctx) => {
+      if (s === 'true') return true;
+      if (s === 'false') return false;
+      const parsed = z.iso.datetime({ offset: true }).safeParse(s);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'must be true, false or an ISO date-time such as 2026-12-01T18:00:00Z' });
+        return z.NEVER;
+      }
+      const until = Date.parse(s);
+      if (until <= clock.now()) {
+        ctx.addIssue({ code: 'custom', message: 'date-time is in the past; use false to switch global access off' });
+        return z.NEVER;
+      }
+      return new Date(until).toISOString();
+    }),
+  'support.requestHours': () => hours(8760),
+  'support.maxRequestHours': () => hours(8760),
+  'support.mode': () => z.enum(['full', 'read-only'], { error: 'must be full or read-only' }),
+};
+
+/** The effective settings: stored values over the defaults. */
+export async function getSettings(store: SettingsStore): Promise<Settings> {
+  return { ...DEFAULT_SETTINGS, ...(await store.read()) };
+}
+
+export function isSettingKey(key: string): key is SettingKey {
+  return (SETTING_KEYS as string[]).includes(key);
+}
+
+/** Validates and stores one setting; returns the value before and after. */
+export async function setSetting(
+  store: SettingsStore,
+  clock: Clock,
+  key: string,
+  rawValue: string,
+): Promise<{ key: SettingKey; before: Settings[SettingKey]; after: Settings[SettingKey] }> {
+  if (!isSettingKey(key)) throw new AppError('SETTING_UNKNOWN', `unknown setting "${key}"; known: ${SETTING_KEYS.join(', ')}`);
+  const parsed = VALUE_PARSERS[key](clock).safeParse(rawValue);
+  if (!parsed.success) throw new AppError('SETTING_INVALID', `${key}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+  const value = parsed.data;
+  let before: Settings[SettingKey] = DEFAULT_SETTINGS[key];
+  await store.update((current) => {
+    const effective = { ...DEFAULT_SETTINGS, ...current };
+    before = effective[key];
+    const next = { ...effective, [key]: value };
+    if (next['support.requestHours'] > next['support.maxRequestHours']) {
+      throw new AppError(
+        'SETTING_INVALID',
+        `support.requestHours (${next['support.requestHours']}) must not exceed support.maxRequestHours (${next['support.maxRequestHours']})`,
+      );
+    }
+    return { ...current, [key]: value };
+  });
+  return { key, before, after: value };
+}

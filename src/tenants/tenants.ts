@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { parseInput } from '../validation.js';
+
+export const MANAGEMENT_TENANT = 'management';
+
+export const tenantIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,62}$/, 'tenant id must be 2-63 characters: a lowercase letter, then lowercase letters, digits or -');
+
+const domainSchema = z
+  .string()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, 'domain must be a host name such as acme.example.com');
+
+export type TenantStatus = 'active' | 'suspended';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  domains: string[];
+  status: TenantStatus;
+  createdAt: string;
+}
+
+/** Storage the tenants domain needs; the Redis implementation sits beside it. */
+export interface TenantStore {
+  /** Stores a new tenant and its domains atomically; refuses an existing id or a taken domain. */
+  create(tenant: Tenant): Promise<void>;
+  get(id: string): Promise<Tenant | null>;
+  findByDomain(domain: string): Promise<Tenant | null>;
+  /** All tenants, oldest first. */
+  list(): Promise<Tenant[]>;
+}
+
+const createTenantInput = z.object({
+  id: tenantIdSchema,
+  name: z.string().trim().min(1, 'name must not be empty').max(200, 'name must be at most 200 characters').optional(),
+  domains: z.array(domainSchema).max(20, 'at most 20 domains').default([]),
+});
+
+/** Creates a tenant (id per SPEC §2, unique domains), active from the start. */
+export async function createTenant(
+  store: TenantStore,
+  clock: Clock,
+  input: { id: string; name?: string | undefined; domains?: string[] | undefined },
+): Promise<Tenant> {
+  const parsed = parseInput(createTenantInput, input, 'tenant');
+  const domains = [...new Set(parsed.domains)];
+  const tenant: Tenant = {
+    id: parsed.id,
+    name: parsed.name ?? parsed.id,
+    domains,
+    status: 'active',
+    createdAt: new Date(clock.now()).toISOString(),
+  };
+  await store.create(tenant);
+  return tenant;
+}
+
+/** The management tenant exists from the first start; safe to call from several processes at once. */
+export async function ensureManagementTenant(store: TenantStore, clock: Clock): Promise<Tenant> {
+  const existing = await store.get(MANAGEMENT_TENANT);
+  if (existing) return existing;
+  try {
+    return await createTenant(store, clock, { id: MANAGEMENT_TENANT, name: 'Management' });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'TENANT_EXISTS') return (await store.get(MANAGEMENT_TENANT))!;
+    throw err;
+  }
+}
+
+/** The tenant, or TENANT_NOT_FOUND naming it. */
+export async function requireTenant(store: TenantStore, id: string): Promise<Tenant> {
+  const tenant = tenantIdSchema.safeParse(id).success ? await store.get(id) : null;
+  if (!tenant) throw new AppError('TENANT_NOT_FOUND', `tenant "${id}" not found`);
+  return tenant;
+}
