@@ -78,7 +78,7 @@ const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each node must be host:p
 
 const schema = z.object({
   env: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }),
-  port: integer(1, 65535),
+  port: integer(0, 65535),
   publicUrl: z.union([z.null(), httpUrl]),
   redis: z.object({
     url: redisUrl,
@@ -202,7 +202,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
   }
   if (issues.length > 0 || !result.success) {
-    throw new AppError('INVALID_CONFIG', `invalid configuration: ${issues.length} problem(s)`, { issues });
+    throw new AppError('INVALID_CONFIG', `invalid configuration: ${issues.join('; ')}`, { issues });
   }
   const c = result.data;
   const cwd = options.cwd ?? process.cwd();

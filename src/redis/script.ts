@@ -43,13 +43,15 @@ export async function updateJson<T>(
   key: string,
   parse: (raw: string) => T,
   mutate: (current: T | undefined) => T,
-  attempts = 16,
+  attempts = 50,
 ): Promise<T> {
   for (let i = 0; i < attempts; i++) {
     const raw = await redis.get(key);
     const next = mutate(raw === null ? undefined : parse(raw));
     const written = await compareAndSet.run(redis, [key], [raw ?? '', JSON.stringify(next)]);
     if (written === 1) return next;
+    // Lost a race: a short random pause spreads the retries of many writers apart.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
   }
   throw new Error(`updateJson: ${attempts} concurrent updates of one record in a row`);
 }

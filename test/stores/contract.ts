@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Config } from '../../src/config.js';
+import type { Domain } from '../../src/domain.js';
+import { AppError } from '../../src/errors.js';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../src/redis/client.js';
+import type { Tenant } from '../../src/tenants/tenants.js';
+import type { User } from '../../src/users/users.js';
+import type { ClientRecord } from '../../src/clients/clients.js';
+import { openDomain } from '../support/env.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function tenant(id: string, createdAt: number, domains: string[] = []): Tenant {
+  return { id, name: id.toUpperCase(), domains, status: 'active', createdAt: iso(createdAt) };
+}
+
+function user(tenantId: string, id: string, username: string, createdAt: number): User {
+  return { id, tenant: tenantId, username, roles: ['user'], enabled: true, scope: [], passwordHash: '$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA', createdAt: iso(createdAt), updatedAt: iso(createdAt) };
+}
+
+function client(tenantId: string, clientId: string): ClientRecord {
+  return { clientId, tenant: tenantId, redirectUris: ['https://app.example.com/cb'], postLogoutRedirectUris: [], public: false, firstParty: false, sealedSecret: 'v1.sealed', createdAt: iso(1) };
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(AppError);
+  await promise.catch((err: AppError) => expect(err.code).toBe(code));
+}
+
+/**
+ * The one contract every store implementation passes, run against standalone Redis and against a
+ * real Redis Cluster. On the cluster the server itself refuses (CROSSSLOT) any script, MULTI or
+ * multi-key command whose keys span slots, so every multi-key operation below doubles as the
+ * proof that it stays in one slot.
+ */
+export function describeStoreContract(label: string, makeConfig: () => Config): void {
+  describe(`stores on ${label}`, () => {
+    let domain: Domain;
+    let redis: RedisClient;
+    let close: () => Promise<void>;
+    let config: Config;
+
+    beforeAll(async () => {
+      config = makeConfig();
+      ({ domain, redis, close } = await openDomain(config));
+    });
+    afterAll(async () => close());
+
+    describe('tenants', () => {
+      it('creates a tenant, finds it by id and domain, and lists tenants oldest first', async () => {
+        await domain.tenants.create(tenant('zeta', 2000, ['zeta.example.com']));
+        await domain.tenants.create(tenant('alpha', 1000));
+        expect(await domain.tenants.get('zeta')).toMatchObject({ id: 'zeta', domains: ['zeta.example.com'] });
+        expect((await domain.tenants.findByDomain('ZETA.example.com'))?.id).toBe('zeta');
+        expect(await domain.tenants.findByDomain('nobody.example.com')).toBeNull();
+        expect((await domain.tenants.list()).map((t) => t.id)).toEqual(['alpha', 'zeta']);
+      });
+
+      it('refuses an existing tenant id', async () => {
+        await expectCode(domain.tenants.create(tenant('zeta', 3000)), 'TENANT_EXISTS');
+      });
+
+      it('refuses a tenant whose domain is taken, and creates nothing of it', async () => {
+        await expectCode(domain.tenants.create(tenant('omega', 4000, ['free.example.com', 'zeta.example.com'])), 'DOMAIN_TAKEN');
+        expect(await domain.tenants.get('omega')).toBeNull();
+        expect(await domain.tenants.findByDomain('free.example.com')).toBeNull();
+      });
+    });
+
+    describe('users', () => {
+      it('creates users and finds them by id and by username in any case', async () => {
+        await domain.users.create(user('alpha', 'id-john', 'john', 1000));
+        expect((await domain.users.get('alpha', 'id-john'))?.username).toBe('john');
+        expect((await domain.users.findByUsername('alpha', 'JOHN'))?.id).toBe('id-john');
+        expect(await domain.users.findByUsername('alpha', 'nobody')).toBeNull();
+        expect(await domain.users.findByUsername('zeta', 'john')).toBeNull();
+      });
+
+      it('refuses a username taken in the tenant, ignoring case, and leaves no trace of the refused user', async () => {
+        await expectCode(domain.users.create(user('alpha', 'id-john2', 'John', 2000)), 'USERNAME_TAKEN');
+        expect(await domain.users.get('alpha', 'id-john2')).toBeNull();
+        expect((await domain.users.list('alpha')).map((u) => u.id)).toEqual(['id-john']);
+      });
+
+      it('accepts the same username in another tenant', async () => {
+        await domain.users.create(user('zeta', 'id-zjohn', 'john', 1500));
+        expect((await domain.users.findByUsername('zeta', 'john'))?.id).toBe('id-zjohn');
+      });
+
+      it('lists users oldest first', async () => {
+        await domain.users.create(user('alpha', 'id-ann', 'ann', 500));
+        await domain.users.create(user('alpha', 'id-zed', 'zed', 3000));
+        expect((await domain.users.list('alpha')).map((u) => u.username)).toEqual(['ann', 'john', 'zed']);
+      });
+
+      it('keeps every one of many concurrent updates of one user', async () => {
+        const tenants = Array.from({ length: 12 }, (_, i) => `t${i}`);
+        await Promise.all(tenants.map((t) => domain.users.update('alpha', 'id-john', (u) => ({ ...u, scope: [...u.scope, t] }))));
+        expect((await domain.users.get('alpha', 'id-john'))?.scope.sort()).toEqual([...tenants].sort());
+      });
+
+      it('refuses to update a user that does not exist', async () => {
+        await expectCode(domain.users.update('alpha', 'id-nobody', (u) => u), 'USER_NOT_FOUND');
+      });
+    });
+
+    describe('settings', () => {
+      it('reads nothing before anything is set, then what concurrent writers set, all of it', async () => {
+        expect(await domain.settings.read()).toEqual({});
+        await Promise.all([
+          domain.settings.update((s) => ({ ...s, 'support.mode': 'read-only' })),
+          domain.settings.update((s) => ({ ...s, 'support.requestHours': 12 })),
+          domain.settings.update((s) => ({ ...s, 'support.globalAccess': true })),
+        ]);
+        expect(await domain.settings.read()).toEqual({ 'support.mode': 'read-only', 'support.requestHours': 12, 'support.globalAccess': true });
+      });
+    });
+
+    describe('clients', () => {
+      it('creates, gets and lists the clients of a tenant', async () => {
+        await domain.clients.create(client('alpha', 'web'));
+        await domain.clients.create(client('alpha', 'api'));
+        await domain.clients.create(client('zeta', 'web'));
+        expect((await domain.clients.get('alpha', 'web'))?.redirectUris).toEqual(['https://app.example.com/cb']);
+        expect(await domain.clients.get('alpha', 'nope')).toBeNull();
+        expect((await domain.clients.list('alpha')).map((c) => c.clientId)).toEqual(['api', 'web']);
+      });
+
+      it('refuses a client id the tenant already has', async () => {
+        await expectCode(domain.clients.create(client('alpha', 'web')), 'CLIENT_EXISTS');
+      });
+    });
+
+    it('writes every key under the configured prefix, with a tenant or the global hash tag', async () => {
+      const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+      const keys: string[] = [];
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(cursor, 'MATCH', `${config.redis.prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          keys.push(...found);
+        } while (cursor !== '0');
+      }
+      expect(keys.length).toBeGreaterThan(10);
+      const prefix = config.redis.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      for (const k of keys) expect(k).toMatch(new RegExp(`^${prefix}\\{(t:[a-z][a-z0-9-]+|g)\\}:`));
+    });
+  });
+}
+
