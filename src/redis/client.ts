@@ -19,7 +19,11 @@ export function createRedis(config: Config, options: RedisConnectOptions): Redis
   const cli = options.mode === 'cli';
   const base: RedisOptions = {
     lazyConnect: true,
-    connectTimeout: cli ? 2000 : 5000,
+    // The CLI bounds its connect in connectRedis; ioredis' own connect timer outlives a refused
+    // connection by its full length and would hold the process open.
+    connectTimeout: cli ? 0 : 5000,
+    // ioredis arms this timer even for a socket that is already gone; keep the CLI's exit prompt.
+    disconnectTimeout: cli ? 100 : 2000,
     commandTimeout: config.redis.commandTimeoutMs,
     // A command issued while Redis is away fails after one reconnect attempt instead of waiting:
     // callers refuse the action (fail closed) rather than hang.
@@ -62,8 +66,9 @@ export function createRedis(config: Config, options: RedisConnectOptions): Redis
 }
 
 /** Connects and waits until Redis answers, or fails with STORE_UNAVAILABLE naming where it looked. */
-export async function connectRedis(client: RedisClient, config: Config, timeoutMs = 5000): Promise<void> {
+export async function connectRedis(client: RedisClient, config: Config, timeoutMs = 3000): Promise<void> {
   let lastError = 'no answer';
+  let timer: NodeJS.Timeout | undefined;
   const onError = (err: Error) => {
     lastError = err.message;
   };
@@ -71,7 +76,9 @@ export async function connectRedis(client: RedisClient, config: Config, timeoutM
   try {
     await Promise.race([
       client.connect(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs).unref()),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+      }),
     ]);
     await client.ping();
   } catch (err) {
@@ -79,6 +86,7 @@ export async function connectRedis(client: RedisClient, config: Config, timeoutM
     const reason = lastError !== 'no answer' ? lastError : (err as Error).message;
     throw new AppError('STORE_UNAVAILABLE', `cannot reach ${describeRedis(config)}: ${reason}`, { cause: err });
   } finally {
+    clearTimeout(timer);
     client.off('error', onError);
   }
 }
