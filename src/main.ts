@@ -6,7 +6,7 @@ import { describeRedis, type Config } from './config.js';
 import { createDomain, type Domain } from './domain.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
-import { createRedis, type RedisClient } from './redis/client.js';
+import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
 import { loadKeyMaterial } from './secrets/keys.js';
 import { ensureManagementTenant } from './tenants/tenants.js';
 
@@ -98,7 +98,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       await closed;
       clearInterval(sweep);
       clearTimeout(force);
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
       logger.info('stopped');
     })());
 

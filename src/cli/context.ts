@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../config.js';
 import { createDomain, type Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
-import { connectRedis, createRedis, type RedisClient } from '../redis/client.js';
+import { closeRedis, connectRedis, createRedis, type RedisClient } from '../redis/client.js';
 import { loadKeyMaterial } from '../secrets/keys.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
 
@@ -53,7 +53,7 @@ export class CliContext {
     if (!this.opened) return;
     const { redis } = this.opened;
     this.opened = undefined;
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedis(redis);
   }
 
   /** Prints `data` as one JSON document with --json, else the human text. */

@@ -14,7 +14,7 @@ export function redisServerInstalled(env: NodeJS.ProcessEnv = process.env): bool
 }
 
 async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, disconnectTimeout: 50, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
   try {
     await probe.connect();

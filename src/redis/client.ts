@@ -23,7 +23,7 @@ export function createRedis(config: Config, options: RedisConnectOptions): Redis
     // connection by its full length and would hold the process open.
     connectTimeout: cli ? 0 : 5000,
     // ioredis arms this timer even for a socket that is already gone; keep the CLI's exit prompt.
-    disconnectTimeout: cli ? 100 : 2000,
+    disconnectTimeout: cli ? 100 : 500,
     commandTimeout: config.redis.commandTimeoutMs,
     // A command issued while Redis is away fails after one reconnect attempt instead of waiting:
     // callers refuse the action (fail closed) rather than hang.
@@ -108,4 +108,16 @@ export async function redisAnswers(client: RedisClient, timeoutMs: number): Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Quits politely (pending replies arrive first) and resolves once the connection is gone. */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+  await ended;
 }
