@@ -53,6 +53,7 @@ describe('the demo', () => {
     running.push(demo);
     await demo.waitForOutput('Press Ctrl-C to stop.');
     expect(demo.stdout).toContain(`started a private redis-server on port ${redisPort}`);
+    expect(demo.stdout).toContain(`generated development signing keys and secrets under ${env.DATA_DIR}`);
     expect(demo.stdout).toContain(`supportgate demo is running at http://localhost:${port}`);
     expect(demo.stdout).toMatch(/acme\s+jill\$john\s+jill-demo-pw/);
     expect(demo.stdout).toMatch(/management\s+jill\s+jill-demo-pw\s+support user, scope: acme/);

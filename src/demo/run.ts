@@ -3,11 +3,8 @@
  * redis-server is installed), seed the demo data, serve, and print where to go and who to be.
  */
 import { loadConfig, redactRedisUrl, type Config } from '../config.js';
-import { createDomain } from '../domain.js';
 import { AppError } from '../errors.js';
-import { startGateway } from '../main.js';
-import { connectRedis, createRedis } from '../redis/client.js';
-import { loadKeyMaterial } from '../secrets/keys.js';
+import { startGateway, type Gateway } from '../main.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
 import { table } from '../cli/context.js';
 import { untilSignal } from '../cli/commands/serve.js';
@@ -47,17 +44,12 @@ async function main(): Promise<number> {
     throw err;
   }
   let privateRedis: PrivateRedis | undefined;
+  let gateway: Gateway | undefined;
   try {
     privateRedis = await ensureRedis(config);
-    const keys = await loadKeyMaterial(config);
-    const redis = createRedis(config, { mode: 'cli' });
-    await connectRedis(redis, config);
-    const domain = createDomain(config, redis, keys.clientSecretsKey);
-    await ensureManagementTenant(domain.tenants, domain.clock);
-    const accounts = await seedDemo(domain);
-    await redis.quit();
-
-    const gateway = await startGateway(config);
+    gateway = await startGateway(config);
+    await ensureManagementTenant(gateway.domain.tenants, gateway.domain.clock);
+    const accounts = await seedDemo(gateway.domain);
     process.stdout.write(
       [
         '',
@@ -73,13 +65,13 @@ async function main(): Promise<number> {
       ].join('\n'),
     );
     await untilSignal();
-    await gateway.stop();
     return 0;
   } catch (err) {
     const message = err instanceof AppError && err.expose ? err.message : (err as Error).message;
     process.stderr.write(`supportgate demo: ${message}\n`);
     return err instanceof AppError && err.code === 'STORE_UNAVAILABLE' ? 3 : 1;
   } finally {
+    await gateway?.stop();
     await privateRedis?.stop();
   }
 }

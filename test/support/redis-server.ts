@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisUrlAnswers } from '../../src/demo/private-redis.js';
 import { freePort } from './ports.js';
 
 /**
@@ -18,18 +18,9 @@ export function requireRedisServer(): void {
 
 export async function waitForPing(port: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 300, disconnectTimeout: 50 });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      if ((await r.ping()) === 'PONG') return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer within ${timeoutMs} ms`);
-      await new Promise((res) => setTimeout(res, 50));
-    } finally {
-      r.disconnect();
-    }
+  while (!(await redisUrlAnswers(`redis://127.0.0.1:${port}`))) {
+    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer within ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 50));
   }
 }
 
