@@ -1,7 +1,11 @@
+import { AuditLog } from './audit/audit-log.js';
+import { RedisAuditStore } from './audit/redis-audit-store.js';
+import type { AuditStore } from './audit/store.js';
 import { RedisClientStore } from './clients/redis-client-store.js';
 import type { ClientStore } from './clients/clients.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { Logger } from './logger.js';
 import type { RedisClient } from './redis/client.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { RedisSettingsStore } from './settings/redis-settings-store.js';
@@ -21,6 +25,8 @@ export interface Domain {
   clients: ClientStore;
   hasher: PasswordHasher;
   secretBox: SecretBox;
+  auditStore: AuditStore;
+  audit: AuditLog;
 }
 
 export function createDomain(
@@ -28,9 +34,13 @@ export function createDomain(
   redis: RedisClient,
   clientSecretsKey: string,
   clock: Clock = systemClock,
+  logger?: Logger,
 ): Domain {
   const prefix = config.redis.prefix;
+  const auditStore = new RedisAuditStore(redis, prefix);
   return {
+    auditStore,
+    audit: new AuditLog(auditStore, clock, logger),
     clock,
     tenants: new RedisTenantStore(redis, prefix),
     users: new RedisUserStore(redis, prefix),

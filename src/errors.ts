@@ -19,6 +19,8 @@ export const ERRORS = {
   SETTING_INVALID: { status: 400, message: 'Invalid setting value' },
   CONFLICT: { status: 409, message: 'Concurrent update, try again' },
   STORE_UNAVAILABLE: { status: 503, message: 'The data store is unavailable' },
+  AUDIT_UNAVAILABLE: { status: 503, message: 'The audit log cannot be written; the action was refused' },
+  FORBIDDEN: { status: 403, message: 'Not permitted' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -41,7 +43,7 @@ export class AppError extends Error {
 
   /** Exposed to clients only below 500; server errors show the catalogue text, never internals. */
   get expose(): boolean {
-    return this.status < 500 || this.code === 'STORE_UNAVAILABLE';
+    return this.status < 500 || this.code === 'STORE_UNAVAILABLE' || this.code === 'AUDIT_UNAVAILABLE';
   }
 }
 
@@ -52,7 +54,7 @@ export function isAppError(err: unknown): err is AppError {
 const REDIS_UNAVAILABLE = [
   /Connection is closed/i,
   /Command timed out/i,
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE/,
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND/,
   /Stream isn't writeable/i,
   /enableOfflineQueue/i,
   /Reached the max retries per request/i,

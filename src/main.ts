@@ -46,7 +46,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       else if (!shuttingDown) logger.error(`${describeRedis(config)} is unavailable: ${reason ?? 'unknown'}; retrying`);
     },
   });
-  const domain = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock);
+  const domain = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger);
 
   // First start creates the management tenant; it runs again on every reconnect until it succeeded.
   const bootstrap = async () => {

@@ -1,10 +1,13 @@
+import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import type { AuditContext } from '../audit/audited.js';
 import { loadConfig, type Config } from '../config.js';
 import { createDomain, type Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../redis/client.js';
 import { loadKeyMaterial } from '../secrets/keys.js';
+import { operationsFor, type Operations } from '../operations.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
 
 export interface CliIO {
@@ -20,6 +23,8 @@ export interface CliIO {
  */
 export class CliContext {
   json = false;
+  /** Set by a command that printed its result but must still exit non-zero (a broken audit chain). */
+  failed = false;
   private opened: { redis: RedisClient; domain: Domain } | undefined;
   private configCache: Config | undefined;
   private loggerCache: Logger | undefined;
@@ -43,10 +48,20 @@ export class CliContext {
     const keys = await loadKeyMaterial(config);
     const redis = createRedis(config, { mode: 'cli' });
     await connectRedis(redis, config);
-    const domain = createDomain(config, redis, keys.clientSecretsKey);
+    const domain = createDomain(config, redis, keys.clientSecretsKey, undefined, this.logger);
     this.opened = { redis, domain };
     await ensureManagementTenant(domain.tenants, domain.clock);
     return domain;
+  }
+
+  /** Entries of CLI actions name the operating-system user: `cli:<user>`. */
+  get auditContext(): AuditContext {
+    return cliAuditContext(this.io.env);
+  }
+
+  /** The audited administrative actions, on the opened domain. */
+  async operations(): Promise<Operations> {
+    return operationsFor(await this.domain(), this.auditContext, this.logger);
   }
 
   async close(): Promise<void> {
@@ -74,6 +89,17 @@ export class CliContext {
     if (text.length === 0) throw new AppError('INVALID_INPUT', '--password-stdin: nothing was read from stdin');
     return text;
   }
+}
+
+/** Who a command-line action is: `cli:<operating-system user>`. */
+export function cliAuditContext(env: NodeJS.ProcessEnv): AuditContext {
+  let osUser = env.USER ?? 'unknown';
+  try {
+    osUser = userInfo().username;
+  } catch {
+    /* no passwd entry (some containers): keep $USER */
+  }
+  return { who: `cli:${osUser}`, actor: { type: 'service', id: 'cli', name: osUser.slice(0, 200), tenant: null }, channel: 'cli' };
 }
 
 /** Renders rows as an aligned text table. */

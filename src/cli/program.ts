@@ -1,5 +1,6 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { toAppError } from '../errors.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -20,6 +21,7 @@ const COMMAND_GROUPS = [
   registerUserCommands,
   registerClientCommands,
   registerSettingsCommands,
+  registerAuditCommands,
 ];
 
 function buildProgram(ctx: CliContext): Command {
@@ -51,8 +53,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    return ctx.failed ? EXIT.failed : EXIT.ok;
   } catch (err) {
+    if (err instanceof InvalidArgumentError) {
+      io.stderr.write(ctx.json ? `${JSON.stringify({ error: 'invalid_input', message: err.message })}\n` : `supportgate: ${err.message}\n`);
+      return EXIT.usage;
+    }
     if (err instanceof CommanderError) {
       // Help and version are "errors" to commander; its message has already been printed.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -32,6 +32,8 @@ export interface ClientStore {
   create(client: ClientRecord): Promise<void>;
   get(tenant: string, clientId: string): Promise<ClientRecord | null>;
   list(tenant: string): Promise<ClientRecord[]>;
+  /** Removes a client (undoing a creation whose audit entry failed). */
+  remove(tenant: string, clientId: string): Promise<void>;
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

@@ -17,6 +17,14 @@ const createScript = new Script(
    return 1`,
 );
 
+// KEYS: client, index. ARGV: clientId
+const removeScript = new Script(
+  'client-remove',
+  `redis.call('DEL', KEYS[1])
+   redis.call('SREM', KEYS[2], ARGV[1])
+   return 1`,
+);
+
 export class RedisClientStore implements ClientStore {
   constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
@@ -36,5 +44,9 @@ export class RedisClientStore implements ClientStore {
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(...ids.map((id) => keys.client(this.prefix, tenant, id)));
     return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as ClientRecord);
+  }
+
+  async remove(tenant: string, clientId: string): Promise<void> {
+    await removeScript.run(this.redis, [keys.client(this.prefix, tenant, clientId), keys.all(this.prefix, tenant)], [clientId]);
   }
 }

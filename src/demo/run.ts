@@ -6,7 +6,8 @@ import { loadConfig, redactRedisUrl, type Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { startGateway, type Gateway } from '../main.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
-import { table } from '../cli/context.js';
+import { cliAuditContext, table } from '../cli/context.js';
+import { operationsFor } from '../operations.js';
 import { untilSignal } from '../cli/commands/serve.js';
 import { seedDemo } from './seed.js';
 import { redisServerInstalled, redisUrlAnswers, startPrivateRedis, type PrivateRedis } from './private-redis.js';
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
     privateRedis = await ensureRedis(config);
     gateway = await startGateway(config);
     await ensureManagementTenant(gateway.domain.tenants, gateway.domain.clock);
-    const accounts = await seedDemo(gateway.domain);
+    const accounts = await seedDemo(gateway.domain, operationsFor(gateway.domain, cliAuditContext(process.env), gateway.logger));
     process.stdout.write(
       [
         '',

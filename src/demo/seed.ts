@@ -1,7 +1,7 @@
 import type { Domain } from '../domain.js';
-import { AppError } from '../errors.js';
-import { createTenant, MANAGEMENT_TENANT } from '../tenants/tenants.js';
-import { createUser, setUser, type Role } from '../users/users.js';
+import type { Operations } from '../operations.js';
+import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import type { Role } from '../users/users.js';
 
 export interface DemoAccount {
   tenant: string;
@@ -33,20 +33,16 @@ const DEMO_USERS: DemoUser[] = [
 /**
  * Idempotent demo data: tenant acme with an admin and users, the management tenant with a
  * platform admin, a support user scoped to acme and an auditor. Running it again resets the demo
- * accounts to these values.
+ * accounts to these values. Every change is audited like any other.
  */
-export async function seedDemo(domain: Domain): Promise<DemoAccount[]> {
-  try {
-    await createTenant(domain.tenants, domain.clock, { id: 'acme', name: 'ACME Corporation' });
-  } catch (err) {
-    if (!(err instanceof AppError && err.code === 'TENANT_EXISTS')) throw err;
-  }
+export async function seedDemo(domain: Domain, ops: Operations): Promise<DemoAccount[]> {
+  if (!(await domain.tenants.get('acme'))) await ops.createTenant({ id: 'acme', name: 'ACME Corporation' });
   for (const u of DEMO_USERS) {
     const existing = await domain.users.findByUsername(u.tenant, u.username);
     if (existing) {
-      await setUser(domain, { tenant: u.tenant, username: u.username, enabled: true, roles: u.roles, scope: u.scope ?? [], password: u.password });
+      await ops.setUser({ tenant: u.tenant, username: u.username, enabled: true, roles: u.roles, scope: u.scope ?? [], password: u.password });
     } else {
-      await createUser(domain, { tenant: u.tenant, username: u.username, password: u.password, roles: u.roles, scope: u.scope });
+      await ops.createUser({ tenant: u.tenant, username: u.username, password: u.password, roles: u.roles, scope: u.scope });
     }
   }
   const jill = DEMO_USERS.find((u) => u.username === 'jill')!;

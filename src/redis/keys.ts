@@ -11,3 +11,8 @@ export function tenantKey(prefix: string, tenant: string, ...parts: string[]): s
 export function globalKey(prefix: string, ...parts: string[]): string {
   return `${prefix}{g}:${parts.join(':')}`;
 }
+
+/** Keys of one actor across tenants (the audit index of a support user) under the actor's tag. */
+export function actorKey(prefix: string, actorId: string, ...parts: string[]): string {
+  return `${prefix}{a:${actorId}}:${parts.join(':')}`;
+}

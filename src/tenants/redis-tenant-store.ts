@@ -25,6 +25,17 @@ const createScript = new Script(
    return 'ok'`,
 );
 
+// KEYS: tenant, index, domain keys... ARGV: id. Domain keys are released only if still this tenant's.
+const removeScript = new Script(
+  'tenant-remove',
+  `redis.call('DEL', KEYS[1])
+   redis.call('ZREM', KEYS[2], ARGV[1])
+   for i = 3, #KEYS do
+     if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+   end
+   return 1`,
+);
+
 export class RedisTenantStore implements TenantStore {
   constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
@@ -58,5 +69,10 @@ export class RedisTenantStore implements TenantStore {
     // One slot ({g}), so MGET is safe on a cluster.
     const raws = await this.redis.mget(...ids.map((id) => keys.tenant(this.prefix, id)));
     return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Tenant);
+  }
+
+  async remove(tenant: Tenant): Promise<void> {
+    const p = this.prefix;
+    await removeScript.run(this.redis, [keys.tenant(p, tenant.id), keys.all(p), ...tenant.domains.map((d) => keys.domain(p, d))], [tenant.id]);
   }
 }

@@ -32,6 +32,8 @@ export interface TenantStore {
   findByDomain(domain: string): Promise<Tenant | null>;
   /** All tenants, oldest first. */
   list(): Promise<Tenant[]>;
+  /** Removes a tenant record and its domains (undoing a creation whose audit entry failed). */
+  remove(tenant: Tenant): Promise<void>;
 }
 
 const createTenantInput = z.object({

@@ -21,6 +21,15 @@ const createScript = new Script(
    return 1`,
 );
 
+// KEYS: usernames, user, byAge. ARGV: usernameKey, id. The name is freed only if still this user's.
+const removeScript = new Script(
+  'user-remove',
+  `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+   redis.call('DEL', KEYS[2])
+   redis.call('ZREM', KEYS[3], ARGV[2])
+   return 1`,
+);
+
 export class RedisUserStore implements UserStore {
   constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
@@ -58,5 +67,10 @@ export class RedisUserStore implements UserStore {
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(...ids.map((id) => keys.user(this.prefix, tenant, id)));
     return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as User);
+  }
+
+  async remove(user: User): Promise<void> {
+    const p = this.prefix;
+    await removeScript.run(this.redis, [keys.usernames(p, user.tenant), keys.user(p, user.tenant, user.id), keys.byAge(p, user.tenant)], [usernameKey(user.username), user.id]);
   }
 }

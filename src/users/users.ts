@@ -45,6 +45,8 @@ export interface UserStore {
   update(tenant: string, id: string, mutate: (user: User) => User): Promise<User>;
   /** Users of a tenant, oldest first. */
   list(tenant: string): Promise<User[]>;
+  /** Removes a user and frees its username (undoing a creation whose audit entry failed). */
+  remove(user: User): Promise<void>;
 }
 
 /** The form usernames are compared in: case-insensitive, Unicode-normalised. */

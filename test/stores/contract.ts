@@ -145,7 +145,7 @@ export function describeStoreContract(label: string, makeConfig: () => Config): 
       }
       expect(keys.length).toBeGreaterThan(10);
       const prefix = config.redis.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      for (const k of keys) expect(k).toMatch(new RegExp(`^${prefix}\\{(t:[a-z][a-z0-9-]+|g)\\}:`));
+      for (const k of keys) expect(k).toMatch(new RegExp(`^${prefix}\\{(t:[a-z][a-z0-9-]+|a:[0-9a-f-]+|g)\\}:`));
     });
   });
 }

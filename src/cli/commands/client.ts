@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createClient, toPublicClient } from '../../clients/clients.js';
+import { toPublicClient } from '../../clients/clients.js';
 import { requireTenant } from '../../tenants/tenants.js';
 import { collect } from '../options.js';
 import { table, type CliContext } from '../context.js';
@@ -20,8 +20,8 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
         clientId: string,
         opts: { redirectUri: string[]; postLogoutRedirectUri?: string[]; public?: boolean; firstParty?: boolean },
       ) => {
-        const d = await ctx.domain();
-        const { client: created, clientSecret } = await createClient(d, {
+        const ops = await ctx.operations();
+        const { client: created, clientSecret } = await ops.createClient({
           tenant,
           clientId,
           redirectUris: opts.redirectUri,

@@ -9,7 +9,7 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
     .command('seed')
     .description('create (or reset) the demo tenants and accounts and print their logins')
     .action(async () => {
-      const accounts = await seedDemo(await ctx.domain());
+      const accounts = await seedDemo(await ctx.domain(), await ctx.operations());
       ctx.print({ accounts }, () => table(['TENANT', 'USERNAME', 'PASSWORD', 'WHO'], accounts.map((a) => [a.tenant, a.login, a.password, a.what])));
     });
 }

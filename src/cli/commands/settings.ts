@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getSettings, setSetting } from '../../settings/settings.js';
+import { getSettings } from '../../settings/settings.js';
 import { table, type CliContext } from '../context.js';
 
 export function registerSettingsCommands(program: Command, ctx: CliContext): void {
@@ -18,8 +18,7 @@ export function registerSettingsCommands(program: Command, ctx: CliContext): voi
     .command('set <key> <value>')
     .description('change one setting, e.g. support.globalAccess true|false|<ISO date-time>')
     .action(async (key: string, value: string) => {
-      const d = await ctx.domain();
-      const change = await setSetting(d.settings, d.clock, key, value);
+      const change = await (await ctx.operations()).setSetting(key, value);
       ctx.print(change, `${change.key}: ${String(change.before)} -> ${String(change.after)}`);
     });
 }

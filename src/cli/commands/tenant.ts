@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createTenant } from '../../tenants/tenants.js';
 import { collect } from '../options.js';
 import { table, type CliContext } from '../context.js';
 
@@ -12,8 +11,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--name <name>', 'display name (default: the id)')
     .option('--domain <domain>', 'a host name that selects this tenant at login (repeatable)', collect)
     .action(async (id: string, opts: { name?: string; domain?: string[] }) => {
-      const d = await ctx.domain();
-      const created = await createTenant(d.tenants, d.clock, { id, name: opts.name, domains: opts.domain });
+      const created = await (await ctx.operations()).createTenant({ id, name: opts.name, domains: opts.domain });
       ctx.print(created, `created tenant ${created.id} (${created.name})${created.domains.length ? ` with domains ${created.domains.join(', ')}` : ''}`);
     });
 

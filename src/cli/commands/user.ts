@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { requireTenant } from '../../tenants/tenants.js';
-import { createUser, setUser, toPublicUser, type PublicUser } from '../../users/users.js';
+import { toPublicUser, type PublicUser } from '../../users/users.js';
 import { collect, parseBooleanFlag } from '../options.js';
 import { table, type CliContext } from '../context.js';
 
@@ -20,8 +20,8 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     .option('--scope <tenant>', 'support users: a tenant they may enter, or * for all but management (repeatable)', collect)
     .action(async (tenant: string, username: string, opts: { role?: string[]; scope?: string[] }) => {
       const password = await ctx.readPassword();
-      const d = await ctx.domain();
-      const created = toPublicUser(await createUser(d, { tenant, username, password, roles: opts.role, scope: opts.scope }));
+      const ops = await ctx.operations();
+      const created = toPublicUser(await ops.createUser({ tenant, username, password, roles: opts.role, scope: opts.scope }));
       ctx.print(created, `created user ${describeUser(created)}`);
     });
 
@@ -39,8 +39,8 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
         opts: { enabled?: boolean; role?: string[]; scope?: string[]; passwordStdin?: boolean },
       ) => {
         const password = opts.passwordStdin ? await ctx.readPassword() : undefined;
-        const d = await ctx.domain();
-        const { after } = await setUser(d, { tenant, username, enabled: opts.enabled, roles: opts.role, scope: opts.scope, password });
+        const ops = await ctx.operations();
+        const after = await ops.setUser({ tenant, username, enabled: opts.enabled, roles: opts.role, scope: opts.scope, password });
         const shown = toPublicUser(after);
         ctx.print(shown, `updated user ${describeUser(shown)}`);
       },

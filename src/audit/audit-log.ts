@@ -1,0 +1,129 @@
+import type { Clock } from '../clock.js';
+import { AppError, toAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import { parseInput } from '../validation.js';
+import { auditInputSchema, hashEntry, type AuditEntry, type AuditInput, type ValidAuditInput } from './entry.js';
+import type { AuditStore, ChainHead } from './store.js';
+
+interface Pending {
+  input: ValidAuditInput;
+  timeMs: number;
+  resolve: (entry: AuditEntry) => void;
+  reject: (err: unknown) => void;
+}
+
+interface TenantQueue {
+  pending: Pending[];
+  flushing: boolean;
+  /** The head after this process's last append; stale when another process appended since. */
+  head: ChainHead | undefined;
+}
+
+const MAX_BATCH = 500;
+const MAX_ATTEMPTS = 50;
+
+/**
+ * Appends audit entries to per-tenant hash chains. Entries recorded while a batch is on its way
+ * are chained onto it and sent as the next batch (one script call each), so one process appends
+ * thousands a second. Several processes append to one tenant safely: a batch is written only if
+ * the tenant's head is still the one it was chained onto, else it is re-chained onto the new
+ * head and sent again. `record` resolves only when the entry is in Redis; if it cannot be written
+ * it rejects, and the caller's action must fail.
+ */
+export class AuditLog {
+  private readonly queues = new Map<string, TenantQueue>();
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly clock: Clock,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  record(input: AuditInput): Promise<AuditEntry> {
+    let valid: ValidAuditInput;
+    try {
+      valid = parseInput(auditInputSchema, input, 'audit entry');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      let queue = this.queues.get(valid.tenant);
+      if (!queue) {
+        queue = { pending: [], flushing: false, head: undefined };
+        this.queues.set(valid.tenant, queue);
+      }
+      queue.pending.push({ input: valid, timeMs: this.clock.now(), resolve, reject });
+      if (!queue.flushing) void this.flush(valid.tenant, queue);
+    });
+  }
+
+  private async flush(tenant: string, queue: TenantQueue): Promise<void> {
+    queue.flushing = true;
+    try {
+      while (queue.pending.length > 0) {
+        const batch = queue.pending.splice(0, MAX_BATCH);
+        try {
+          const entries = await this.append(tenant, queue, batch);
+          await this.index(entries);
+          for (const entry of entries) this.logger?.info('audit', { audience: 'audit', entry });
+          batch.forEach((p, i) => p.resolve(entries[i]!));
+        } catch (err) {
+          queue.head = undefined;
+          const cause = toAppError(err);
+          const failure = new AppError('AUDIT_UNAVAILABLE', `the audit log cannot be written (${cause.message}); the action was refused`, { cause: err });
+          for (const p of batch) p.reject(failure);
+        }
+      }
+    } finally {
+      queue.flushing = false;
+    }
+  }
+
+  private async append(tenant: string, queue: TenantQueue, batch: Pending[]): Promise<AuditEntry[]> {
+    let head = queue.head ?? (await this.store.head(tenant));
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const entries = chain(head, batch);
+      const result = await this.store.appendIfHead(tenant, head, entries);
+      if (result.ok) {
+        const last = entries.at(-1)!;
+        queue.head = { seq: last.seq, hash: last.hash, lastId: last.id };
+        return entries;
+      }
+      // Another process appended first: chain onto its head and try again.
+      head = result.head;
+      if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * 5));
+    }
+    throw new Error(`could not append after ${MAX_ATTEMPTS} concurrent attempts`);
+  }
+
+  /** Entries of management users (support users, platform admins) are findable across tenants. */
+  private async index(entries: AuditEntry[]): Promise<void> {
+    const byActor = new Map<string, { tenant: string; id: string }[]>();
+    for (const e of entries) {
+      if (e.actor?.type !== 'user' || e.actor.tenant !== MANAGEMENT_TENANT || !e.actor.id) continue;
+      const refs = byActor.get(e.actor.id) ?? [];
+      refs.push({ tenant: e.tenant, id: e.id });
+      byActor.set(e.actor.id, refs);
+    }
+    await Promise.all([...byActor].map(([actorId, refs]) => this.store.addRefs(actorId, refs)));
+  }
+}
+
+/** Chains a batch onto a head: ids increase (`<ms>-<n>`), positions continue, each hash commits to the previous. */
+function chain(head: ChainHead, batch: Pending[]): AuditEntry[] {
+  let [lastMs, lastN] = head.lastId.split('-').map(Number) as [number, number];
+  let prev = head.hash;
+  let seq = head.seq;
+  return batch.map(({ input, timeMs }) => {
+    const ms = Math.max(timeMs, lastMs);
+    const n = ms === lastMs ? lastN + 1 : 0;
+    lastMs = ms;
+    lastN = n;
+    seq += 1;
+    const unsigned = { ...input, id: `${ms}-${n}`, seq, prev, time: new Date(ms).toISOString() };
+    const entry: AuditEntry = { ...unsigned, hash: hashEntry(unsigned) };
+    prev = entry.hash;
+    return entry;
+  });
+}
