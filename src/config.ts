@@ -19,6 +19,7 @@ export interface Config {
   trustProxy: boolean | number | string[];
   passwords: { memoryKiB: number; timeCost: number; parallelism: number };
   keys: { signingKeysFile: string | null; cookieSecrets: string[]; clientSecretsKey: string | null };
+  audit: { retentionDays: number };
   shutdownTimeoutMs: number;
 }
 
@@ -40,6 +41,7 @@ const ENV_NAMES: Record<string, string> = {
   SIGNING_KEYS_FILE: 'keys.signingKeysFile',
   COOKIE_SECRETS: 'keys.cookieSecrets',
   CLIENT_SECRETS_KEY: 'keys.clientSecretsKey',
+  AUDIT_RETENTION_DAYS: 'audit.retentionDays',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 const ENV_OF_PATH = Object.fromEntries(Object.entries(ENV_NAMES).map(([env, path]) => [path, env]));
@@ -117,6 +119,7 @@ const schema = z.object({
       z.string().refine((s) => Buffer.from(s, 'base64url').length === 32, 'must be 32 bytes, base64url encoded'),
     ]),
   }),
+  audit: z.object({ retentionDays: integer(0, 36500) }),
   shutdownTimeoutMs: integer(0, 600000),
 });
 
@@ -217,6 +220,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     trustProxy: c.trustProxy,
     passwords: c.passwords,
     keys: c.keys,
+    audit: c.audit,
     shutdownTimeoutMs: c.shutdownTimeoutMs,
   };
 }

@@ -7,6 +7,7 @@ import { createDomain, type Domain } from './domain.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
+import { applyRetention } from './audit/retention.js';
 import { loadKeyMaterial } from './secrets/keys.js';
 import { ensureManagementTenant } from './tenants/tenants.js';
 
@@ -80,12 +81,26 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     });
   });
   const port = (server.address() as AddressInfo).port;
+
+  // Retention runs hourly in every process; trimming is idempotent, so running twice is harmless.
+  const trim = async () => {
+    try {
+      const removed = await applyRetention(domain.auditStore, domain.tenants, domain.clock, config.audit.retentionDays);
+      for (const [tenant, n] of Object.entries(removed)) logger.info(`audit retention: trimmed ${n} entries of ${tenant} older than ${config.audit.retentionDays} days`);
+    } catch (err) {
+      logger.warn(`audit retention skipped: ${(err as Error).message}`);
+    }
+  };
+  const retention = setInterval(() => void trim(), 3_600_000);
+  retention.unref();
+  setTimeout(() => void trim(), 60_000).unref();
   logger.info(`supportgate listening on port ${port}; issuers at ${config.publicUrl}/t/<tenant>`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       shuttingDown = true;
+      clearInterval(retention);
       logger.info('shutting down: no new connections, finishing in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { AppError, toAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { parseInput } from '../validation.js';
@@ -70,8 +70,9 @@ export class AuditLog {
           batch.forEach((p, i) => p.resolve(entries[i]!));
         } catch (err) {
           queue.head = undefined;
-          const cause = toAppError(err);
-          const failure = new AppError('AUDIT_UNAVAILABLE', `the audit log cannot be written (${cause.message}); the action was refused`, { cause: err });
+          // Redis' own words (WRONGTYPE, OOM, connection refused) tell an operator what broke.
+          const reason = isAppError(err) ? err.message : String((err as Error).message ?? err).split('\n')[0]!.slice(0, 200);
+          const failure = new AppError('AUDIT_UNAVAILABLE', `the audit log cannot be written (${reason}); the action was refused`, { cause: err });
           for (const p of batch) p.reject(failure);
         }
       }
