@@ -24,7 +24,9 @@ export interface AuditFilter {
   outcome?: 'success' | 'failure' | undefined;
 }
 
-const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO date-time such as 2026-11-01T00:00:00Z' }).or(z.iso.date({ error: 'must be an ISO date or date-time' }));
+const isoDate = z
+  .string()
+  .refine((s) => z.iso.datetime({ offset: true }).safeParse(s).success || z.iso.date().safeParse(s).success, 'must be an ISO date (2026-11-01) or date-time (2026-11-01T09:30:00Z)');
 
 export const auditFilterSchema = z
   .object({
