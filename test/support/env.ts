@@ -60,3 +60,23 @@ export async function keysUnder(prefix: string): Promise<string[]> {
   await redis.quit();
   return found;
 }
+
+/** Everything stored under a prefix on the shared Redis, as text: for checking that no secret is in it. */
+export async function dumpUnder(prefix: string): Promise<string> {
+  const redis = new Redis(SHARED_REDIS);
+  const parts: string[] = [];
+  for (const key of await keysUnder(prefix)) {
+    const type = await redis.type(key);
+    const value =
+      type === 'string' ? await redis.get(key)
+      : type === 'hash' ? await redis.hgetall(key)
+      : type === 'zset' ? await redis.zrange(key, '0', '-1')
+      : type === 'set' ? await redis.smembers(key)
+      : type === 'stream' ? await redis.xrange(key, '-', '+')
+      : type === 'list' ? await redis.lrange(key, '0', '-1')
+      : `(${type})`;
+    parts.push(`${key} ${JSON.stringify(value)}`);
+  }
+  await redis.quit();
+  return parts.join('\n');
+}
