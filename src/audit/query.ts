@@ -84,6 +84,20 @@ export function matcher(filter: AuditFilter): (e: AuditEntry) => boolean {
   };
 }
 
+/**
+ * A cheap test on the stored JSON before parsing it: entries are stored as JSON.stringify wrote
+ * them, so an exact action, outcome or who appears verbatim in every entry that can match.
+ * It only skips entries that cannot match; the full matcher still decides.
+ */
+function prefilter(filter: AuditFilter): (json: string) => boolean {
+  const needles: string[] = [];
+  if (filter.action && !filter.action.endsWith('.*')) needles.push(`"action":${JSON.stringify(filter.action)}`);
+  if (filter.outcome) needles.push(`"outcome":${JSON.stringify(filter.outcome)}`);
+  if (filter.who && !filter.who.includes('*')) needles.push(`"who":${JSON.stringify(filter.who)}`);
+  if (needles.length === 0) return () => true;
+  return (json) => needles.every((n) => json.includes(n));
+}
+
 type Cursor = { s: 't'; id: string } | { s: 'm'; id: string; t: string } | { s: 'r'; id: string };
 
 const cursorSchema = z.union([
@@ -115,34 +129,42 @@ interface Hit {
   cursor: Cursor;
 }
 
-const BATCH = 500;
+const BATCH = 1000;
 const rangeEnd = (to: number | undefined) => (to === undefined ? '+' : String(to));
 const rangeStart = (from: number | undefined) => (from === undefined ? '-' : String(from));
 
-async function* tenantNewest(audit: AuditStore, tenant: string, end: string, start: string): AsyncGenerator<StoredEntry> {
+/**
+ * A tenant's entries newest first, read in growing batches: the first is as small as the page
+ * asked for (the newest 100 cost one small read), later ones grow to BATCH.
+ */
+async function* tenantNewest(audit: AuditStore, tenant: string, end: string, start: string, first: number): AsyncGenerator<StoredEntry> {
   let upper = end;
+  let count = Math.min(first, BATCH);
   for (;;) {
-    const page = await audit.newest(tenant, upper, start, BATCH);
+    const page = await audit.newest(tenant, upper, start, count);
     yield* page;
-    if (page.length < BATCH) return;
+    if (page.length < count) return;
     upper = `(${page.at(-1)!.id}`;
+    count = Math.min(count * 4, BATCH);
   }
 }
 
-async function* scanTenant(deps: AuditReadDeps, tenant: string, filter: AuditFilter, cursor: Cursor | undefined): AsyncGenerator<Hit> {
+async function* scanTenant(deps: AuditReadDeps, tenant: string, filter: AuditFilter, cursor: Cursor | undefined, first: number): AsyncGenerator<Hit> {
   const end = cursor ? `(${cursor.id}` : rangeEnd(filter.to);
-  for await (const stored of tenantNewest(deps.audit, tenant, end, rangeStart(filter.from))) {
-    yield { entry: JSON.parse(stored.json) as AuditEntry, cursor: { s: 't', id: stored.id } };
+  const worth = prefilter(filter);
+  for await (const stored of tenantNewest(deps.audit, tenant, end, rangeStart(filter.from), first)) {
+    if (worth(stored.json)) yield { entry: JSON.parse(stored.json) as AuditEntry, cursor: { s: 't', id: stored.id } };
   }
 }
 
 /** Every tenant's log merged newest first (ties by tenant id), resumable at a cursor. */
-async function* scanAll(deps: AuditReadDeps, filter: AuditFilter, cursor: Cursor | undefined): AsyncGenerator<Hit> {
+async function* scanAll(deps: AuditReadDeps, filter: AuditFilter, cursor: Cursor | undefined, first: number): AsyncGenerator<Hit> {
+  const worth = prefilter(filter);
   const tenants = (await deps.tenants.list()).map((t) => t.id).sort();
   const after = cursor?.s === 'm' ? cursor : undefined;
   const sources = tenants.map((t) => {
     const end = after ? (t > after.t ? after.id : `(${after.id}`) : rangeEnd(filter.to);
-    return { tenant: t, it: tenantNewest(deps.audit, t, end, rangeStart(filter.from)), head: undefined as StoredEntry | undefined, done: false };
+    return { tenant: t, it: tenantNewest(deps.audit, t, end, rangeStart(filter.from), first), head: undefined as StoredEntry | undefined, done: false };
   });
   for (const s of sources) {
     const r = await s.it.next();
@@ -157,7 +179,7 @@ async function* scanAll(deps: AuditReadDeps, filter: AuditFilter, cursor: Cursor
     }
     if (!best) return;
     const stored = best.head!;
-    yield { entry: JSON.parse(stored.json) as AuditEntry, cursor: { s: 'm', id: stored.id, t: best.tenant } };
+    if (worth(stored.json)) yield { entry: JSON.parse(stored.json) as AuditEntry, cursor: { s: 'm', id: stored.id, t: best.tenant } };
     const r = await best.it.next();
     best.done = Boolean(r.done);
     best.head = r.done ? undefined : r.value;
@@ -199,13 +221,14 @@ async function managementActorOf(deps: AuditReadDeps, filter: AuditFilter): Prom
  * one; otherwise every tenant merged. Pages stay stable while entries are appended: new entries
  * are newer than any cursor.
  */
-export async function* queryEntries(deps: AuditReadDeps, filter: AuditFilter, cursorText?: string): AsyncGenerator<{ entry: AuditEntry; cursor: string }> {
+export async function* queryEntries(deps: AuditReadDeps, filter: AuditFilter, cursorText?: string, pageSize = BATCH): AsyncGenerator<{ entry: AuditEntry; cursor: string }> {
+  const first = pageSize + 1;
   const cursor = cursorText ? decodeCursor(cursorText) : undefined;
   const matches = matcher(filter);
   let source: AsyncGenerator<Hit>;
   if (filter.tenant) {
     if (cursor && cursor.s !== 't') throw new AppError('INVALID_INPUT', 'invalid cursor for this query');
-    source = scanTenant(deps, filter.tenant, filter, cursor);
+    source = scanTenant(deps, filter.tenant, filter, cursor, first);
   } else {
     const actorId = await managementActorOf(deps, filter);
     if (actorId) {
@@ -213,7 +236,7 @@ export async function* queryEntries(deps: AuditReadDeps, filter: AuditFilter, cu
       source = scanActor(deps, actorId, filter, cursor);
     } else {
       if (cursor && cursor.s !== 'm') throw new AppError('INVALID_INPUT', 'invalid cursor for this query');
-      source = scanAll(deps, filter, cursor);
+      source = scanAll(deps, filter, cursor, first);
     }
   }
   for await (const hit of source) {
@@ -225,7 +248,7 @@ export async function* queryEntries(deps: AuditReadDeps, filter: AuditFilter, cu
 export async function queryPage(deps: AuditReadDeps, filter: AuditFilter, limit: number, cursor?: string): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
   const entries: AuditEntry[] = [];
   let last: string | null = null;
-  const it = queryEntries(deps, filter, cursor);
+  const it = queryEntries(deps, filter, cursor, limit);
   for await (const hit of it) {
     if (entries.length === limit) {
       await it.return(undefined);

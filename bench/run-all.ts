@@ -1,0 +1,7 @@
+/** Every benchmark, one after another: npm run bench. */
+import { runArgon2Bench } from './argon2.js';
+import { runAuditBench } from './audit.js';
+
+await runArgon2Bench(5);
+console.log('');
+await runAuditBench(1_000_000);
