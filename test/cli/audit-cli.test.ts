@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
@@ -10,21 +7,12 @@ import { createLogger } from '../../src/logger.js';
 import { operationsFor } from '../../src/operations.js';
 import { tenantKey } from '../../src/redis/keys.js';
 import { ensureManagementTenant } from '../../src/tenants/tenants.js';
-import { cli } from '../support/cli.js';
+import { cli, cliEnv } from '../support/cli.js';
 import { parseCsv } from '../support/csv.js';
-import { dumpUnder, openDomain, testConfig, testPrefix } from '../support/env.js';
+import { dumpUnder, openDomain, testConfig } from '../support/env.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-server.js';
 
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    NODE_ENV: 'test',
-    PATH: process.env.PATH,
-    REDIS_URL: process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: testPrefix('audit-cli'),
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-cli-')),
-    ...extra,
-  };
-}
+const env = (extra: Record<string, string> = {}) => cliEnv('audit-cli', extra);
 
 async function entries(e: NodeJS.ProcessEnv, ...filters: string[]): Promise<AuditEntry[]> {
   const result = await cli(['audit', 'query', '--format', 'jsonl', ...filters], e);

@@ -1,21 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { cli, cliProcess } from '../support/cli.js';
+import { cli, cliEnv, cliProcess } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
-import { testPrefix } from '../support/env.js';
 
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    NODE_ENV: 'test',
-    PATH: process.env.PATH,
-    REDIS_URL: process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: testPrefix('cli'),
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-cli-')),
-    ...extra,
-  };
-}
+const env = (extra: Record<string, string> = {}) => cliEnv('cli', extra);
 
 function json(stdout: string): unknown {
   return JSON.parse(stdout);

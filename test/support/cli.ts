@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import { packageRoot } from '../../src/paths.js';
+import { testPrefix } from './env.js';
 
 export interface CliResult {
   code: number;
@@ -47,4 +50,16 @@ export function runProcess(command: string, args: string[], env: NodeJS.ProcessE
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+/** Environment for a CLI run: the shared Redis under a fresh prefix, a private DATA_DIR. */
+export function cliEnv(name: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    PATH: process.env.PATH,
+    REDIS_URL: process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: testPrefix(name),
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-cli-')),
+    ...extra,
+  };
 }
