@@ -5,6 +5,9 @@ import { RedisClientStore } from './clients/redis-client-store.js';
 import type { ClientStore } from './clients/clients.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { RedisEventBus, type EventBus } from './events.js';
+import { RedisSupportWindowStore } from './support-access/redis-support-store.js';
+import type { SupportWindowStore } from './support-access/store.js';
 import type { Logger } from './logger.js';
 import type { RedisClient } from './redis/client.js';
 import { SecretBox } from './secrets/secret-box.js';
@@ -27,6 +30,8 @@ export interface Domain {
   secretBox: SecretBox;
   auditStore: AuditStore;
   audit: AuditLog;
+  windows: SupportWindowStore;
+  events: EventBus;
 }
 
 export function createDomain(
@@ -41,6 +46,8 @@ export function createDomain(
   return {
     auditStore,
     audit: new AuditLog(auditStore, clock, logger),
+    windows: new RedisSupportWindowStore(redis, prefix),
+    events: new RedisEventBus(redis, prefix, logger),
     clock,
     tenants: new RedisTenantStore(redis, prefix),
     users: new RedisUserStore(redis, prefix),

@@ -21,6 +21,9 @@ export const ERRORS = {
   STORE_UNAVAILABLE: { status: 503, message: 'The data store is unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, message: 'The audit log cannot be written; the action was refused' },
   FORBIDDEN: { status: 403, message: 'Not permitted' },
+  SUPPORT_GLOBAL: { status: 409, message: 'Support access is on for every tenant; no request is needed' },
+  SUPPORT_HOURS: { status: 400, message: 'Invalid number of hours for a support request' },
+  NO_ACTIVE_REQUEST: { status: 409, message: 'No active support request' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

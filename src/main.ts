@@ -8,6 +8,7 @@ import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
 import { applyRetention } from './audit/retention.js';
+import { ExpiryWatcher } from './support-access/expiry-watcher.js';
 import { loadKeyMaterial } from './secrets/keys.js';
 import { ensureManagementTenant } from './tenants/tenants.js';
 
@@ -39,6 +40,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   }
 
   let bootstrapped = false;
+  let unsubscribe: (() => Promise<void>) | undefined;
   let shuttingDown = false;
   const redis = createRedis(config, {
     mode: 'server',
@@ -54,6 +56,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (bootstrapped) return;
     try {
       await ensureManagementTenant(domain.tenants, domain.clock);
+      // The schedule of window ends is written after each change; re-derive it in case a
+      // process died in between, so no window's expiry goes unnoticed.
+      const now = domain.clock.now();
+      for (const t of await domain.tenants.list()) {
+        const w = await domain.windows.read(t.id);
+        if (w.end !== null && w.end > now) await domain.windows.schedule(t.id, w.end);
+      }
+      // Once subscribed, ioredis subscribes again by itself after every reconnect.
+      unsubscribe ??= await domain.events.subscribe((event) => logger.info(`event ${event.type}`, { event }));
       bootstrapped = true;
     } catch (err) {
       logger.error(`bootstrap failed: ${(err as Error).message}`);
@@ -91,6 +102,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       logger.warn(`audit retention skipped: ${(err as Error).message}`);
     }
   };
+  const watcher = new ExpiryWatcher({ ...domain, logger });
+  watcher.start();
+
   const retention = setInterval(() => void trim(), 3_600_000);
   retention.unref();
   setTimeout(() => void trim(), 60_000).unref();
@@ -101,6 +115,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     (stopping ??= (async () => {
       shuttingDown = true;
       clearInterval(retention);
+      await watcher.stop();
+      await unsubscribe?.();
       logger.info('shutting down: no new connections, finishing in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'support.request.opened',
   'support.request.closed',
   'support.window.expired',
+  'support.global.expired',
   'forward-auth.allowed',
   'forward-auth.denied',
 ] as const;

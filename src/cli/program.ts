@@ -5,6 +5,7 @@ import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSettingsCommands } from './commands/settings.js';
+import { registerSupportCommands } from './commands/support.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { registerUserCommands } from './commands/user.js';
 import { CliContext, type CliIO } from './context.js';
@@ -21,6 +22,7 @@ const COMMAND_GROUPS = [
   registerUserCommands,
   registerClientCommands,
   registerSettingsCommands,
+  registerSupportCommands,
   registerAuditCommands,
 ];
 

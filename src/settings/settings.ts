@@ -21,13 +21,21 @@ export const DEFAULT_SETTINGS: Settings = {
 export type SettingKey = keyof Settings;
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
 
-/** Storage of the settings record; the Redis implementation sits beside it. */
+/**
+ * Storage of settings records; the Redis implementation sits beside it. The management tenant's
+ * record holds the global settings; another tenant's record holds its overrides.
+ */
 export interface SettingsStore {
   /** What was set explicitly; missing keys take their defaults. */
-  read(): Promise<Partial<Settings>>;
+  read(tenant?: string): Promise<Partial<Settings>>;
   /** Read-modify-write, safe against concurrent writers. */
-  update(mutate: (current: Partial<Settings>) => Partial<Settings>): Promise<Partial<Settings>>;
+  update(mutate: (current: Partial<Settings>) => Partial<Settings>, tenant?: string): Promise<Partial<Settings>>;
 }
+
+/** Settings a tenant may override, and how. */
+export const TENANT_SETTING_KEYS = ['support.mode'] as const;
+
+const MODE_STRICTNESS = { full: 0, 'read-only': 1 } as const;
 
 const hours = (max: number) =>
   z
@@ -68,14 +76,50 @@ export function isSettingKey(key: string): key is SettingKey {
   return (SETTING_KEYS as string[]).includes(key);
 }
 
-/** Validates and stores one setting; returns the value before and after. */
+/** A tenant's support mode: the global one, made stricter by the tenant's override if it has one. */
+export async function supportModeOf(store: SettingsStore, tenant: string): Promise<{ effective: Settings['support.mode']; global: Settings['support.mode']; tenant: Settings['support.mode'] | null }> {
+  const [global, own] = await Promise.all([getSettings(store), store.read(tenant)]);
+  const override = own['support.mode'] ?? null;
+  const effective = override !== null && MODE_STRICTNESS[override] > MODE_STRICTNESS[global['support.mode']] ? override : global['support.mode'];
+  return { effective, global: global['support.mode'], tenant: override };
+}
+
+/**
+ * A tenant's override of support.mode: `read-only` (stricter than a global `full`) or `inherit`
+ * to drop it. A tenant can never loosen the global mode.
+ */
+async function setTenantMode(store: SettingsStore, tenant: string, rawValue: string) {
+  if (rawValue !== 'read-only' && rawValue !== 'inherit' && rawValue !== 'full') {
+    throw new AppError('SETTING_INVALID', 'support.mode for a tenant: read-only, or inherit to follow the global mode');
+  }
+  const global = (await getSettings(store))['support.mode'];
+  if (rawValue === 'full') {
+    throw new AppError('SETTING_INVALID', `a tenant may only make support.mode stricter than the global ${global}; use inherit to follow it`);
+  }
+  let before: Settings['support.mode'] | 'inherit' = 'inherit';
+  await store.update((current) => {
+    before = current['support.mode'] ?? 'inherit';
+    const { 'support.mode': _old, ...rest } = current;
+    return rawValue === 'inherit' ? rest : { ...rest, 'support.mode': 'read-only' };
+  }, tenant);
+  return { key: 'support.mode' as SettingKey, before: before as Settings[SettingKey], after: rawValue as Settings[SettingKey], tenant };
+}
+
+/** Validates and stores one setting (global, or a tenant's override); returns the value before and after. */
 export async function setSetting(
   store: SettingsStore,
   clock: Clock,
   key: string,
   rawValue: string,
-): Promise<{ key: SettingKey; before: Settings[SettingKey]; after: Settings[SettingKey] }> {
+  tenant?: string,
+): Promise<{ key: SettingKey; before: Settings[SettingKey]; after: Settings[SettingKey]; tenant?: string }> {
   if (!isSettingKey(key)) throw new AppError('SETTING_UNKNOWN', `unknown setting "${key}"; known: ${SETTING_KEYS.join(', ')}`);
+  if (tenant !== undefined && tenant !== 'management') {
+    if (!(TENANT_SETTING_KEYS as readonly string[]).includes(key)) {
+      throw new AppError('SETTING_INVALID', `${key} is global; a tenant may override only ${TENANT_SETTING_KEYS.join(', ')}`);
+    }
+    return setTenantMode(store, tenant, rawValue);
+  }
   const parsed = VALUE_PARSERS[key](clock).safeParse(rawValue);
   if (!parsed.success) throw new AppError('SETTING_INVALID', `${key}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
   const value = parsed.data;

@@ -1,0 +1,58 @@
+import { Cluster } from 'ioredis';
+import type { Logger } from './logger.js';
+import type { RedisClient } from './redis/client.js';
+
+/**
+ * What the gateway processes tell each other: support access ended or shrank somewhere. Later
+ * features end the affected sessions on these; every use of a support token also re-checks
+ * may-enter, so an event missed during a disconnect costs nothing but speed.
+ */
+export type AccessEvent =
+  | { type: 'support.window.reduced'; tenant: string; endsAt: number | null; reason: 'closed' | 'expired' }
+  | { type: 'support.global.reduced'; until: number | null; reason: 'switched-off' | 'shortened' | 'expired' }
+  | { type: 'support.user.reduced'; userId: string; username: string; reason: 'disabled' | 'role-removed' | 'scope-reduced' }
+  | { type: 'user.disabled'; tenant: string; userId: string; username: string };
+
+export interface EventBus {
+  publish(event: AccessEvent): Promise<void>;
+  /** Calls `handler` for every event any process publishes; resolves once listening. */
+  subscribe(handler: (event: AccessEvent) => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * Events over Redis pub/sub on one channel under the prefix. Pub/sub (not keyspace
+ * notifications) because it needs no server configuration (managed Redis often forbids
+ * `notify-keyspace-events`), carries a typed payload, and reaches every node of a cluster.
+ */
+export class RedisEventBus implements EventBus {
+  private readonly channel: string;
+
+  constructor(private readonly redis: RedisClient, prefix: string, private readonly logger?: Logger) {
+    this.channel = `${prefix}events`;
+  }
+
+  async publish(event: AccessEvent): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(event));
+  }
+
+  async subscribe(handler: (event: AccessEvent) => void): Promise<() => Promise<void>> {
+    // A subscribed connection can do nothing else: it gets its own.
+    // (The union of Redis and Cluster has no common call signature for duplicate; narrow it.)
+    const sub: RedisClient = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    sub.on('error', () => {
+      /* reconnects on its own; the publisher's errors are reported elsewhere */
+    });
+    sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      try {
+        handler(JSON.parse(message) as AccessEvent);
+      } catch (err) {
+        this.logger?.error(`event handler failed: ${(err as Error).message}`);
+      }
+    });
+    await sub.subscribe(this.channel);
+    return async () => {
+      await sub.quit().catch(() => sub.disconnect());
+    };
+  }
+}

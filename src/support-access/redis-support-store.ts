@@ -1,0 +1,60 @@
+import type { RedisClient } from '../redis/client.js';
+import { globalKey, tenantKey } from '../redis/keys.js';
+import { Script, updateJson } from '../redis/script.js';
+import type { SupportWindowStore } from './store.js';
+import { EMPTY_WINDOW, type SupportWindow } from './window.js';
+
+// A tenant's window is one JSON record in its slot, changed by compare-and-set: concurrent opens
+// and closes retry on the newer record, so none is lost and the end is always computed from the
+// requests actually stored. The schedule of ends is one global sorted set the watchers poll.
+const keys = {
+  window: (p: string, t: string) => tenantKey(p, t, 'support', 'window'),
+  claim: (p: string, t: string, what: string) => tenantKey(p, t, 'support', 'claim', what),
+  schedule: (p: string) => globalKey(p, 'support', 'ends'),
+};
+
+// KEYS: schedule. ARGV: tenant, end. Removes the tenant only if nobody rescheduled it meanwhile.
+const unscheduleScript = new Script(
+  'support-unschedule',
+  `if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+   return 0`,
+);
+
+const CLAIM_TTL_MS = 7 * 86_400_000;
+
+export class RedisSupportWindowStore implements SupportWindowStore {
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
+
+  async read(tenant: string): Promise<SupportWindow> {
+    const raw = await this.redis.get(keys.window(this.prefix, tenant));
+    return raw === null ? EMPTY_WINDOW : (JSON.parse(raw) as SupportWindow);
+  }
+
+  update(tenant: string, mutate: (current: SupportWindow) => SupportWindow): Promise<SupportWindow> {
+    return updateJson(this.redis, keys.window(this.prefix, tenant), (raw) => JSON.parse(raw) as SupportWindow, (cur) => mutate(cur ?? EMPTY_WINDOW));
+  }
+
+  async schedule(tenant: string, end: number | null): Promise<void> {
+    if (end === null) await this.redis.zrem(keys.schedule(this.prefix), tenant);
+    else await this.redis.zadd(keys.schedule(this.prefix), String(end), tenant);
+  }
+
+  async due(now: number): Promise<{ tenant: string; end: number }[]> {
+    const flat = await this.redis.zrangebyscore(keys.schedule(this.prefix), '-inf', String(now), 'WITHSCORES');
+    const out: { tenant: string; end: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ tenant: flat[i]!, end: Number(flat[i + 1]) });
+    return out;
+  }
+
+  async unschedule(tenant: string, end: number): Promise<void> {
+    await unscheduleScript.run(this.redis, [keys.schedule(this.prefix)], [tenant, String(end)]);
+  }
+
+  async claim(tenant: string, what: string): Promise<boolean> {
+    return (await this.redis.set(keys.claim(this.prefix, tenant, what), '1', 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';
+  }
+
+  async release(tenant: string, what: string): Promise<void> {
+    await this.redis.del(keys.claim(this.prefix, tenant, what));
+  }
+}

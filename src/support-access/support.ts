@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { getSettings, supportModeOf, type Settings, type SettingsStore } from '../settings/settings.js';
+import { MANAGEMENT_TENANT, requireTenant, type Tenant, type TenantStore } from '../tenants/tenants.js';
+import type { User, UserStore } from '../users/users.js';
+import type { SupportWindowStore } from './store.js';
+import { closableBy, closeRequests, globalAccess, isOpen, prolong, requestViews, type RequestView, type SupportRequest, type SupportWindow } from './window.js';
+
+export interface SupportDeps {
+  windows: SupportWindowStore;
+  users: UserStore;
+  tenants: TenantStore;
+  settings: SettingsStore;
+  clock: Clock;
+}
+
+/** A tenant user who may act on support requests: exists, is enabled, in a tenant that can be a target. */
+async function requestingUser(deps: SupportDeps, tenantId: string, username: string): Promise<{ tenant: Tenant; user: User }> {
+  const tenant = await requireTenant(deps.tenants, tenantId);
+  if (tenant.id === MANAGEMENT_TENANT) throw new AppError('INVALID_INPUT', 'the management tenant is never a support target');
+  if (tenant.status !== 'active') throw new AppError('FORBIDDEN', `tenant "${tenant.id}" is suspended`);
+  const user = await deps.users.findByUsername(tenant.id, username);
+  if (!user) throw new AppError('USER_NOT_FOUND', `user "${username}" not found in tenant "${tenant.id}"`);
+  if (!user.enabled) throw new AppError('FORBIDDEN', `user "${user.username}" is disabled`);
+  return { tenant, user };
+}
+
+const reasonSchema = z.string().trim().max(500, 'reason must be at most 500 characters');
+
+/**
+ * "Enable support": any enabled user of the tenant opens a request of `hours` (default
+ * support.requestHours, at most support.maxRequestHours), prolonging the tenant's window.
+ */
+export async function openSupportRequest(
+  deps: SupportDeps,
+  input: { tenant: string; username: string; hours?: number | undefined; reason?: string | undefined },
+): Promise<{ request: SupportRequest; window: SupportWindow; user: User }> {
+  const { tenant, user } = await requestingUser(deps, input.tenant, input.username);
+  const settings = await getSettings(deps.settings);
+  const now = deps.clock.now();
+  const global = globalAccess(settings['support.globalAccess'], now);
+  if (global.on) {
+    throw new AppError('SUPPORT_GLOBAL', `support access is on for every tenant${global.until ? ` until ${new Date(global.until).toISOString()}` : ''}; no request is needed`);
+  }
+  const hours = input.hours ?? settings['support.requestHours'];
+  const max = settings['support.maxRequestHours'];
+  if (!Number.isInteger(hours) || hours < 1 || hours > max) {
+    throw new AppError('SUPPORT_HOURS', `hours must be a whole number from 1 to ${max} (support.maxRequestHours)`);
+  }
+  const reason = reasonSchema.safeParse(input.reason ?? '');
+  if (!reason.success) throw new AppError('INVALID_INPUT', reason.error.issues[0]!.message);
+  const request: SupportRequest = {
+    id: randomUUID(),
+    openedBy: { id: user.id, username: user.username },
+    openedAt: now,
+    hours,
+    reason: reason.data === '' ? null : reason.data,
+    closedAt: null,
+    closedBy: null,
+  };
+  const window = await deps.windows.update(tenant.id, (w) => prolong(w, request));
+  await deps.windows.schedule(tenant.id, window.end);
+  return { request, window, user };
+}
+
+/**
+ * "Disable support": a user closes the requests it opened; a tenant admin closes every request
+ * of the tenant. The window end is recomputed from what remains.
+ */
+export async function closeSupportRequests(
+  deps: SupportDeps,
+  input: { tenant: string; username: string },
+): Promise<{ closed: SupportRequest[]; before: SupportWindow; window: SupportWindow; user: User }> {
+  const { tenant, user } = await requestingUser(deps, input.tenant, input.username);
+  const admin = user.roles.includes('tenant-admin');
+  const now = deps.clock.now();
+  let before: SupportWindow | undefined;
+  let ids: string[] = [];
+  const window = await deps.windows.update(tenant.id, (w) => {
+    before = w;
+    ids = closableBy(w, user.id, admin, now);
+    if (ids.length === 0) {
+      throw new AppError('NO_ACTIVE_REQUEST', admin ? `tenant "${tenant.id}" has no active support request` : `${user.username} has no active support request in tenant "${tenant.id}"`);
+    }
+    return closeRequests(w, new Set(ids), { id: user.id, username: user.username }, now);
+  });
+  await deps.windows.schedule(tenant.id, isOpen(window, now) ? window.end : null);
+  const closed = window.requests.filter((r) => ids.includes(r.id));
+  return { closed, before: before!, window, user };
+}
+
+export interface SupportStatus {
+  tenant: string;
+  /** Whether a support user may enter now, and until when (null: no limit), and why. */
+  access: { enabled: boolean; until: number | null; via: 'global' | 'requests' | null };
+  globalAccess: { on: boolean; until: number | null };
+  window: { open: boolean; endsAt: number | null };
+  activeRequests: number;
+  requests: RequestView[];
+  mode: { effective: Settings['support.mode']; global: Settings['support.mode']; tenant: Settings['support.mode'] | null };
+}
+
+/** A tenant's support properties in one call (Cumulocity's tenant "Properties"). */
+export async function supportStatus(deps: SupportDeps, tenantId: string): Promise<SupportStatus> {
+  const tenant = await requireTenant(deps.tenants, tenantId);
+  const [settings, window, mode] = await Promise.all([getSettings(deps.settings), deps.windows.read(tenant.id), supportModeOf(deps.settings, tenant.id)]);
+  const now = deps.clock.now();
+  return describeAccess(tenant.id, settings['support.globalAccess'], window, mode, now);
+}
+
+export function describeAccess(tenant: string, globalSetting: boolean | string, window: SupportWindow, mode: SupportStatus['mode'], now: number): SupportStatus {
+  const global = globalAccess(globalSetting, now);
+  const views = requestViews(window, now);
+  const open = isOpen(window, now);
+  let access: SupportStatus['access'] = { enabled: false, until: null, via: null };
+  if (tenant === MANAGEMENT_TENANT) access = { enabled: false, until: null, via: null };
+  else if (global.on && global.until === null) access = { enabled: true, until: null, via: 'global' };
+  else if (global.on || open) {
+    const globalUntil = global.on ? global.until! : -Infinity;
+    const windowUntil = open ? window.end! : -Infinity;
+    access = { enabled: true, until: Math.max(globalUntil, windowUntil), via: windowUntil >= globalUntil ? 'requests' : 'global' };
+  }
+  return {
+    tenant,
+    access,
+    globalAccess: global,
+    window: { open, endsAt: open ? window.end : null },
+    activeRequests: views.filter((r) => r.state === 'active').length,
+    requests: views,
+    mode,
+  };
+}
