@@ -3,7 +3,7 @@
  * acknowledged change as a JSON line with the window version it produced. The concurrency test
  * runs two of these OS processes at once and replays their changes, in version order, through the
  * reference model.
- *   node dist/bench/support-ops-worker.js <tenant> <operations> <user,user,...> [seed]
+ *   node dist/bench/support-ops-worker.js <tenant> <operations> <user,user,...> [seed] [start-at epoch ms]
  */
 import { loadConfig } from '../src/config.js';
 import { createDomain } from '../src/domain.js';
@@ -12,7 +12,7 @@ import { closeRedis, connectRedis, createRedis } from '../src/redis/client.js';
 import { loadKeyMaterial } from '../src/secrets/keys.js';
 import { closeSupportRequests, openSupportRequest } from '../src/support-access/support.js';
 
-const [tenant = 'acme', opsText = '100', usersText = 'ann', seedText = '1'] = process.argv.slice(2);
+const [tenant = 'acme', opsText = '100', usersText = 'ann', seedText = '1', startAtText = '0'] = process.argv.slice(2);
 const users = usersText.split(',');
 let seed = Number(seedText);
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
@@ -21,6 +21,8 @@ const config = loadConfig();
 const redis = createRedis(config, { mode: 'server' });
 await connectRedis(redis, config);
 const domain = createDomain(config, redis, (await loadKeyMaterial(config)).clientSecretsKey);
+// Processes start at different speeds; a common start time makes them really race.
+await new Promise((r) => setTimeout(r, Math.max(0, Number(startAtText) - Date.now())));
 for (let i = 0; i < Number(opsText); i++) {
   const username = users[Math.floor(random() * users.length)]!;
   try {

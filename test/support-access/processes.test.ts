@@ -30,7 +30,8 @@ describe('two OS processes opening and closing support requests on one tenant', 
 
   it('end in the state the reference model predicts for the acknowledged changes, none lost', async () => {
     const env = { PATH: process.env.PATH, NODE_ENV: 'test', REDIS_URL: config.redis.url, REDIS_PREFIX: config.redis.prefix, DATA_DIR: config.dataDir };
-    const worker = (users: string, seed: string) => runProcess(process.execPath, ['dist/bench/support-ops-worker.js', 'acme', '150', users, seed], env);
+    const startAt = String(Date.now() + 3000);
+    const worker = (users: string, seed: string) => runProcess(process.execPath, ['dist/bench/support-ops-worker.js', 'acme', '300', users, seed, startAt], env);
     const [a, b] = await Promise.all([worker('ann,bob,admin', '7'), worker('bob,cyd,admin', '11')]);
     expect(a.stderr).toBe('');
     expect(b.stderr).toBe('');

@@ -37,7 +37,7 @@ export class ReferenceWindow {
     let end: number | null = null;
     for (const r of this.requests) {
       if (r.closed) continue;
-      const start = end === null || r.openedAt > end ? r.openedAt : end;
+      const start: number = end === null || r.openedAt > end ? r.openedAt : end;
       end = start + r.hours * H;
     }
     return end;
@@ -47,7 +47,7 @@ export class ReferenceWindow {
     let end: number | null = null;
     return this.requests.map((r) => {
       if (r.closed) return 'closed';
-      const start = end === null || r.openedAt > end ? r.openedAt : end;
+      const start: number = end === null || r.openedAt > end ? r.openedAt : end;
       end = start + r.hours * H;
       return end > now ? 'active' : 'expired';
     });
