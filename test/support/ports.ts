@@ -1,23 +1,16 @@
 import { createServer } from 'node:net';
 
-/** A TCP port nothing listens on right now (and, with `plusBus`, port + 10000 free too). */
+/**
+ * A TCP port nothing listens on right now, below the ephemeral range (32768+) where this
+ * machine's own outgoing connections could take it before a test's server binds it. With
+ * `plusBus`, port + 10000 is free too (a Redis Cluster node's bus port), also below that range.
+ */
 export async function freePort(plusBus = false): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = plusBus ? 20000 + Math.floor(Math.random() * 20000) : await anyPort();
+  for (let i = 0; i < 100; i++) {
+    const port = 10000 + Math.floor(Math.random() * (plusBus ? 12000 : 22000));
     if ((await isFree(port)) && (!plusBus || (await isFree(port + 10000)))) return port;
   }
   throw new Error('no free port found');
-}
-
-function anyPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function isFree(port: number): Promise<boolean> {

@@ -63,6 +63,7 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
+  const output: string[] = [];
   for (let i = 0; i < 3; i++) {
     const port = await freePort(true);
     ports.push(port);
@@ -70,11 +71,18 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
       spawn(
         'redis-server',
         ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000', '--save', '', '--appendonly', 'no', '--dir', dir],
-        { stdio: 'ignore' },
+        { stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
+    const n = output.push('') - 1;
+    children.at(-1)!.stdout!.on('data', (d: Buffer) => (output[n] += d.toString()));
+    children.at(-1)!.stderr!.on('data', (d: Buffer) => (output[n] += d.toString()));
   }
-  for (const p of ports) await waitForPing(p);
+  for (const [i, p] of ports.entries()) {
+    await waitForPing(p).catch((err: Error) => {
+      throw new Error(`${err.message}; redis-server said: ${output[i]!.slice(-500)}`);
+    });
+  }
   const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
   for (const p of ports) {
