@@ -56,13 +56,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (bootstrapped) return;
     try {
       await ensureManagementTenant(domain.tenants, domain.clock);
-      // The schedule of window ends is written after each change; re-derive it in case a
-      // process died in between, so no window's expiry goes unnoticed.
-      const now = domain.clock.now();
-      for (const t of await domain.tenants.list()) {
-        const w = await domain.windows.read(t.id);
-        if (w.end !== null && w.end > now) await domain.windows.schedule(t.id, w.end);
-      }
       // Once subscribed, ioredis subscribes again by itself after every reconnect.
       unsubscribe ??= await domain.events.subscribe((event) => logger.info(`event ${event.type}`, { event }));
       bootstrapped = true;

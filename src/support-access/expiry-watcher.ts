@@ -3,12 +3,13 @@ import type { Clock } from '../clock.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../logger.js';
 import { getSettings, type SettingsStore } from '../settings/settings.js';
-import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import { MANAGEMENT_TENANT, type TenantStore } from '../tenants/tenants.js';
 import type { SupportWindowStore } from './store.js';
 import { globalAccess } from './window.js';
 
 export interface ExpiryWatcherDeps {
   windows: SupportWindowStore;
+  tenants: TenantStore;
   settings: SettingsStore;
   audit: AuditLog;
   events: EventBus;
@@ -26,6 +27,7 @@ const SYSTEM = { who: 'system:support-expiry', actor: { type: 'service' as const
 export class ExpiryWatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private ticks = 0;
 
   constructor(private readonly deps: ExpiryWatcherDeps, private readonly intervalMs = 250) {}
 
@@ -45,10 +47,11 @@ export class ExpiryWatcher {
     await this.running;
   }
 
-  /** One pass: every due window, then global access. */
+  /** One pass: every due window, then global access; about once a minute, the schedule is re-derived. */
   async tick(): Promise<void> {
     const { windows, clock } = this.deps;
     const now = clock.now();
+    if (this.ticks++ % 240 === 0) await this.reconcile(now);
     for (const { tenant, end } of await windows.due(now)) {
       const current = await windows.read(tenant);
       if (current.end !== null && current.end > now) {
@@ -75,6 +78,17 @@ export class ExpiryWatcher {
         await this.deps.audit.record({ ...SYSTEM, tenant: MANAGEMENT_TENANT, action: 'support.global.expired', outcome: 'success', details: { endedAt: setting } });
         await this.deps.events.publish({ type: 'support.global.reduced', until: Date.parse(setting), reason: 'expired' });
       });
+    }
+  }
+
+  /**
+   * The schedule is written after each window change; a process that died in between would leave
+   * a window unwatched. Re-deriving it from the records closes that gap.
+   */
+  async reconcile(now: number): Promise<void> {
+    for (const t of await this.deps.tenants.list()) {
+      const w = await this.deps.windows.read(t.id);
+      if (w.end !== null && w.end > now) await this.deps.windows.schedule(t.id, w.end);
     }
   }
 

@@ -114,9 +114,10 @@ export function describeAccess(tenant: string, globalSetting: boolean | string, 
   const global = globalAccess(globalSetting, now);
   const views = requestViews(window, now);
   const open = isOpen(window, now);
+  // Management is never a target; elsewhere global access and the window each grant access.
   let access: SupportStatus['access'] = { enabled: false, until: null, via: null };
-  if (tenant === MANAGEMENT_TENANT) access = { enabled: false, until: null, via: null };
-  else if (global.on && global.until === null) access = { enabled: true, until: null, via: 'global' };
+  if (tenant === MANAGEMENT_TENANT) return { tenant, access, globalAccess: global, window: { open: false, endsAt: null }, activeRequests: 0, requests: views, mode };
+  if (global.on && global.until === null) access = { enabled: true, until: null, via: 'global' };
   else if (global.on || open) {
     const globalUntil = global.on ? global.until! : -Infinity;
     const windowUntil = open ? window.end! : -Infinity;
