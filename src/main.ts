@@ -9,6 +9,11 @@ import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
 import { applyRetention } from './audit/retention.js';
 import { ExpiryWatcher } from './support-access/expiry-watcher.js';
+import { ProviderPool } from './oidc/pool.js';
+import { createTenantProvider } from './oidc/provider.js';
+import { oidcRoutes } from './oidc/routes.js';
+import { SupportSessionEnder } from './oidc/session-ender.js';
+import { SupportSessions } from './oidc/support-sessions.js';
 import { loadKeyMaterial } from './secrets/keys.js';
 import { ensureManagementTenant } from './tenants/tenants.js';
 
@@ -50,6 +55,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
   });
   const domain = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger);
+  const sessions = new SupportSessions(redis, config.redis.prefix);
+  const ender = new SupportSessionEnder(redis, config.redis.prefix, domain, sessions, domain.audit, logger);
+  const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
+  const pool = new ProviderPool(domain.tenants, (tenant) =>
+    createTenantProvider(tenant, {
+      config, redis, domain, keys, sessions, logger, audit: domain.audit,
+      onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),
+    }),
+  );
 
   // First start creates the management tenant; it runs again on every reconnect until it succeeded.
   const bootstrap = async () => {
@@ -57,7 +71,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     try {
       await ensureManagementTenant(domain.tenants, domain.clock);
       // Once subscribed, ioredis subscribes again by itself after every reconnect.
-      unsubscribe ??= await domain.events.subscribe((event) => logger.info(`event ${event.type}`, { event }));
+      unsubscribe ??= await domain.events.subscribe((event) => {
+        logger.info(`event ${event.type}`, { event });
+        void endLater(ender.onEvent(event));
+      });
       bootstrapped = true;
     } catch (err) {
       logger.error(`bootstrap failed: ${(err as Error).message}`);
@@ -74,7 +91,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     isBootstrapped: () => bootstrapped,
     isShuttingDown: () => shuttingDown,
-    routers: options.routers ?? [],
+    routers: [oidcRoutes({ pool, domain, cookieSecret: keys.cookieSecrets[0]!, logger, sessions }), ...(options.routers ?? [])],
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,192 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { Router, type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { Domain } from '../domain.js';
+import type { Logger } from '../logger.js';
+import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import { checkLogin, loginAuditContext } from './login.js';
+import type { ProviderPool } from './pool.js';
+import type { SupportSessions } from './support-sessions.js';
+import { consentPage, errorPage, loginPage, STYLESHEET } from './views.js';
+
+export interface OidcRoutesDeps {
+  pool: ProviderPool;
+  domain: Domain;
+  cookieSecret: string;
+  logger: Logger;
+  sessions: SupportSessions;
+}
+
+/** A form token bound to one interaction: an HMAC only this deployment can make. */
+function csrfToken(secret: string, tenant: string, uid: string): string {
+  return createHmac('sha256', secret).update(`csrf:${tenant}:${uid}`).digest('base64url');
+}
+
+function csrfValid(secret: string, tenant: string, uid: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const expected = Buffer.from(csrfToken(secret, tenant, uid));
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A CSP whose form-action also lets the login's redirect reach the tenant's apps. */
+async function cspFor(domain: Domain, tenant: string): Promise<string> {
+  const origins = new Set<string>();
+  for (const c of await domain.clients.list(tenant)) {
+    for (const u of [...c.redirectUris, ...c.postLogoutRedirectUris]) origins.add(new URL(u).origin);
+  }
+  return [
+    "default-src 'self'",
+    "base-uri 'self'",
+    "script-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    `form-action 'self' ${[...origins].join(' ')}`.trim(),
+  ].join('; ');
+}
+
+const form = express.urlencoded({ extended: false, limit: '10kb' });
+
+/**
+ * The tenant issuers at /t/{tenant}: our login and consent pages for oidc-provider's
+ * interactions, and everything else handed to the tenant's provider.
+ */
+export function oidcRoutes(deps: OidcRoutesDeps): Router {
+  const { pool, domain, cookieSecret, logger } = deps;
+  const audit = domain.audit;
+  const router = Router();
+
+  router.get('/static/supportgate.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
+  });
+
+  router.use('/t/:tenant', async (req, res, next) => {
+    try {
+      const tenant = req.params.tenant!;
+      const provider = await pool.get(tenant);
+      if (!provider) {
+        res.status(404).type('html').send(errorPage('Unknown tenant', `There is no active tenant "${tenant}" here. Check the address or the Tenant ID.`));
+        return;
+      }
+      res.locals.provider = provider;
+      res.locals.tenant = tenant;
+      res.setHeader('Content-Security-Policy', await cspFor(domain, tenant));
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const interaction = async (req: Request, res: Response) => {
+    const provider = res.locals.provider as Provider;
+    return provider.interactionDetails(req, res);
+  };
+
+  router.get('/t/:tenant/interaction/:uid', async (req, res, next) => {
+    try {
+      const tenant = res.locals.tenant as string;
+      const details = await interaction(req, res);
+      const client = await (res.locals.provider as Provider).Client.find(String(details.params.client_id));
+      const csrf = csrfToken(cookieSecret, tenant, details.uid);
+      res.set('Cache-Control', 'no-store');
+      if (details.prompt.name === 'consent') {
+        res.type('html').send(consentPage({ action: `/t/${tenant}/interaction/${details.uid}/consent`, csrf, clientName: client?.clientId ?? 'an application', scopes: String(details.params.scope ?? '').split(' ').filter(Boolean), tenant }));
+        return;
+      }
+      res.type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf, tenant, clientName: client?.clientId ?? tenant }));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/t/:tenant/interaction/:uid/login', form, async (req, res, next) => {
+    try {
+      const tenant = res.locals.tenant as string;
+      const provider = res.locals.provider as Provider;
+      const details = await interaction(req, res);
+      const body = req.body as Record<string, unknown>;
+      if (!csrfValid(cookieSecret, tenant, details.uid, body.csrf)) {
+        res.status(403).type('html').send(errorPage('Sign-in expired', 'This sign-in form is no longer valid. Go back to the application and sign in again.'));
+        return;
+      }
+      const username = typeof body.username === 'string' ? body.username : '';
+      const outcome = await checkLogin(domain, {
+        tenant,
+        tenantField: typeof body.tenant === 'string' ? body.tenant : '',
+        username,
+        password: typeof body.password === 'string' ? body.password : '',
+      });
+      const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
+      const ctx = loginAuditContext(outcome.who, req, clientId, (res.locals.requestId as string | undefined) ?? null);
+      if (!outcome.ok) {
+        await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });
+        const csrf = csrfToken(cookieSecret, tenant, details.uid);
+        res.status(401).type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf, tenant, username, error: outcome.message, clientName: clientId ?? tenant }));
+        return;
+      }
+      const s = outcome.support;
+      // The entry is written before the session exists: no login completes unaudited.
+      await audit.record({
+        ...ctx,
+        tenant,
+        actor: s ? { type: 'user', id: s.actor.id, name: s.actor.username, tenant: MANAGEMENT_TENANT } : { type: 'user', id: outcome.accountId, name: outcome.username, tenant },
+        subject: { type: 'user', id: outcome.accountId, name: outcome.username, tenant },
+        action: 'login.succeeded',
+        outcome: 'success',
+        details: { amr: ['pwd'], ...(s ? { supportUntil: s.until === null ? null : new Date(s.until).toISOString() } : {}) },
+      });
+      await provider.interactionFinished(req, res, { login: { accountId: outcome.accountId, amr: ['pwd'], remember: true }, ...(s ? { support: s } : {}) }, { mergeWithLastSubmission: false });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/t/:tenant/interaction/:uid/consent', form, async (req, res, next) => {
+    try {
+      const tenant = res.locals.tenant as string;
+      const provider = res.locals.provider as Provider;
+      const details = await interaction(req, res);
+      const body = req.body as Record<string, unknown>;
+      if (!csrfValid(cookieSecret, tenant, details.uid, body.csrf) || details.prompt.name !== 'consent' || !details.session?.accountId) {
+        res.status(403).type('html').send(errorPage('Consent expired', 'This consent form is no longer valid. Go back to the application and sign in again.'));
+        return;
+      }
+      const clientId = String(details.params.client_id);
+      const support = details.session.uid ? await deps.sessions.get(tenant, details.session.uid) : null;
+      const who = support ? `${support.actor.username}$${support.target.username}` : ((await domain.users.get(tenant, details.session.accountId))?.username ?? details.session.accountId);
+      if (body.decision !== 'allow') {
+        await audit.record({ ...loginAuditContext(who, req, clientId, null), tenant, action: 'consent.granted', outcome: 'failure', cause: 'denied by the user' });
+        await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
+        return;
+      }
+      const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId });
+      const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+      if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
+      const grantId = await grant!.save();
+      await audit.record({ ...loginAuditContext(who, req, clientId, null), tenant, action: 'consent.granted', outcome: 'success', details: { scopes: missing.missingOIDCScope ?? [] } });
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Everything else under the issuer is the provider's (discovery, authorize, token, ...).
+  router.use('/t/:tenant', (req, res) => {
+    const provider = res.locals.provider as Provider;
+    provider.callback()(req, res);
+  });
+
+  router.use((err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+    const name = (err as { name?: string }).name;
+    if (name === 'SessionNotFound' || name === 'InvalidRequest') {
+      res.status(400).type('html').send(errorPage('Sign-in expired', 'This sign-in has expired or was already used. Go back to the application and sign in again.'));
+      return;
+    }
+    logger.debug(`oidc route error: ${(err as Error).message}`);
+    next(err);
+  });
+  return router;
+}
