@@ -26,3 +26,61 @@ describe('tenant login through the code + PKCE flow', () => {
     expect(result.tokens.refresh_token).toBeDefined();
   });
 });
+
+describe('support logins', () => {
+  let world: OidcWorld;
+  let acme: RelyingParty;
+  const johnId = async () => (await world.gateway.domain.users.findByUsername('acme', 'john'))!.id;
+  const jillId = async () => (await world.gateway.domain.users.findByUsername('management', 'jill'))!.id;
+  const entries = async (filter: Record<string, string>) => {
+    const { queryPage } = await import('../../src/audit/query.js');
+    const d = world.gateway.domain;
+    return (await queryPage({ audit: d.auditStore, tenants: d.tenants, users: d.users }, filter, 20)).entries;
+  };
+
+  beforeAll(async () => {
+    world = await oidcWorld('oidc-support');
+    acme = await relyingParty(world.issuer('acme'), world.clients.acme!.id, world.clients.acme!.secret, world.clients.acme!.redirectUri);
+  }, 30_000);
+  afterAll(async () => world.stop());
+
+  it('refuses jill$john while acme allows no support, naming the cause, audited as jill$john', async () => {
+    const result = await signIn(acme, 'jill$john', 'jill-secret-pw');
+    expect(result).toMatchObject({ ok: false, status: 401, error: 'support access is not enabled for this tenant' });
+    const [failed] = await entries({ tenant: 'acme', action: 'login.failed' });
+    expect(failed).toMatchObject({ who: 'jill$john', outcome: 'failure', cause: 'support-not-enabled', channel: 'login' });
+  });
+
+  it('after john opens a request, jill$john gets tokens for john with act = jill, ending with the window', async () => {
+    const { window } = await world.ops.openSupport({ tenant: 'acme', username: 'john', hours: 2 });
+    const result = await signIn(acme, 'jill$john', 'jill-secret-pw');
+    if (!result.ok) throw new Error(result.error);
+    const claims = result.tokens.claims()!;
+    expect(claims.sub).toBe(await johnId());
+    expect(claims.act).toEqual({ sub: await jillId(), preferred_username: 'jill', tenant: 'management' });
+    expect(claims.amr).toContain('pwd');
+    expect(claims.exp * 1000).toBeLessThanOrEqual(window.end!);
+    const introspection = await client.tokenIntrospection(acme.config, result.tokens.access_token);
+    expect(introspection).toMatchObject({ active: true, sub: await johnId(), tenant: 'acme', act: { sub: await jillId(), preferred_username: 'jill', tenant: 'management' } });
+    expect((introspection.exp as number) * 1000).toBeLessThanOrEqual(window.end!);
+    const userinfo = await client.fetchUserInfo(acme.config, result.tokens.access_token, claims.sub);
+    expect(userinfo.act).toMatchObject({ preferred_username: 'jill' });
+    const [ok] = await entries({ tenant: 'acme', action: 'login.succeeded' });
+    expect(ok).toMatchObject({ who: 'jill$john', actor: { name: 'jill', tenant: 'management' }, subject: { name: 'john', tenant: 'acme' } });
+    const [issued] = await entries({ tenant: 'acme', action: 'token.issued' });
+    expect(issued).toMatchObject({ who: 'jill$john' });
+  });
+
+  it('lands jill$ on the oldest enabled tenant admin', async () => {
+    const result = await signIn(acme, 'jill$', 'jill-secret-pw');
+    if (!result.ok) throw new Error(result.error);
+    expect(result.tokens.claims()).toMatchObject({ preferred_username: 'admin', act: { preferred_username: 'jill' } });
+  });
+
+  it('accepts the tenant in the username (acme/jill$john) but never another tenant than the app’s', async () => {
+    const inName = await signIn(acme, 'acme/jill$john', 'jill-secret-pw');
+    expect(inName.ok).toBe(true);
+    expect(await signIn(acme, 'beta/jill$bea', 'jill-secret-pw')).toMatchObject({ ok: false, error: 'Invalid username or password' });
+    expect(await signIn(acme, 'john', 'john-secret-pw', { tenantField: 'beta' })).toMatchObject({ ok: false, error: 'Invalid username or password' });
+  });
+});
