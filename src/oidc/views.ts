@@ -88,4 +88,6 @@ button{margin-top:1.25rem;width:100%;padding:.65rem;border:0;border-radius:6px;b
 button.secondary{background:#e6e9ef;color:#1d2433}
 .error{background:#fdecec;color:#9b1c1c;padding:.6rem .75rem;border-radius:6px}
 code{background:#eef1f6;padding:0 .25rem;border-radius:4px}
+.identity{font-size:1.3rem;font-weight:700;color:#2457d6}
+table{border-collapse:collapse;margin-top:1rem;font-size:.85rem}th{text-align:left;padding:.2rem .6rem .2rem 0;color:#5b6577}td code{word-break:break-all}
 `;
