@@ -36,6 +36,11 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, str
           winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
           winston.format.colorize({ level: true }),
           winston.format.printf(({ timestamp, level, message, ...rest }) => {
+            // Audit entries read as one short line on a terminal; JSON logs carry them whole.
+            if (rest.audience === 'audit' && typeof rest.entry === 'object' && rest.entry !== null) {
+              const e = rest.entry as { tenant?: string; who?: string; action?: string; outcome?: string; cause?: string | null };
+              return `${String(timestamp)} ${level} audit ${e.tenant}: ${e.who} ${e.action} ${e.outcome}${e.cause ? ` (${e.cause})` : ''}`;
+            }
             const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
             return `${String(timestamp)} ${level} ${String(message)}${extra}`;
           }),

@@ -9,7 +9,8 @@ import { ensureManagementTenant } from '../tenants/tenants.js';
 import { cliAuditContext, table } from '../cli/context.js';
 import { operationsFor } from '../operations.js';
 import { untilSignal } from '../cli/commands/serve.js';
-import { seedDemo } from './seed.js';
+import { ensureDemoClient, seedDemo } from './seed.js';
+import { startDemoApp } from './app.js';
 import { redisServerInstalled, redisUrlAnswers, startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -46,17 +47,30 @@ async function main(): Promise<number> {
   }
   let privateRedis: PrivateRedis | undefined;
   let gateway: Gateway | undefined;
+  let demoApp: { stop: () => Promise<void> } | undefined;
   try {
     privateRedis = await ensureRedis(config);
     gateway = await startGateway(config);
     await ensureManagementTenant(gateway.domain.tenants, gateway.domain.clock);
-    const accounts = await seedDemo(gateway.domain, operationsFor(gateway.domain, cliAuditContext(process.env), gateway.logger));
+    const ops = operationsFor(gateway.domain, cliAuditContext(process.env), gateway.logger);
+    const accounts = await seedDemo(gateway.domain, ops);
+    const appPort = Number(process.env.DEMO_APP_PORT ?? gateway.port + 1);
+    if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535) throw new AppError('INVALID_CONFIG', 'DEMO_APP_PORT must be a port number');
+    const appUrl = `${new URL(config.publicUrl).protocol}//${new URL(config.publicUrl).hostname}:${appPort}`;
+    const demoClient = await ensureDemoClient(gateway.domain, ops, appUrl);
+    demoApp = await startDemoApp({ issuer: `${config.publicUrl}/t/acme`, ...demoClient, port: appPort, baseUrl: appUrl });
     process.stdout.write(
       [
         '',
         `supportgate demo is running at ${config.publicUrl}`,
-        `  health:      ${config.publicUrl}/healthz   readiness: ${config.publicUrl}/readyz`,
-        `  tenant acme: its OIDC issuer and login screen will be ${config.publicUrl}/t/acme (coming with the OIDC issue)`,
+        '',
+        `  Open the demo app and sign in:  ${appUrl}/`,
+        `  (tenant acme's login screen; issuer ${config.publicUrl}/t/acme)`,
+        `  health: ${config.publicUrl}/healthz   readiness: ${config.publicUrl}/readyz`,
+        '',
+        '  To sign in as support, let acme allow it first:',
+        '    npx supportgate support enable acme --as john',
+        '  then sign in as jill$john with jill\'s password.',
         '',
         'Demo accounts (Username as typed at the tenant login screen):',
         table(['TENANT', 'USERNAME', 'PASSWORD', 'WHO'], accounts.map((a) => [a.tenant, a.login, a.password, a.what])),
@@ -72,6 +86,7 @@ async function main(): Promise<number> {
     process.stderr.write(`supportgate demo: ${message}\n`);
     return err instanceof AppError && err.code === 'STORE_UNAVAILABLE' ? 3 : 1;
   } finally {
+    await demoApp?.stop();
     await gateway?.stop();
     await privateRedis?.stop();
   }

@@ -52,3 +52,19 @@ export async function seedDemo(domain: Domain, ops: Operations): Promise<DemoAcc
     { tenant: 'acme', login: 'jill$', password: jill.password, what: "jill (support) as acme's oldest tenant admin" },
   ];
 }
+
+/**
+ * The demo app's client in acme (first-party, confidential), registered for `appUrl`; an
+ * existing one is reused, or registered again if the app moved to another address.
+ */
+export async function ensureDemoClient(domain: Domain, ops: Operations, appUrl: string): Promise<{ clientId: string; clientSecret: string }> {
+  const clientId = 'demo-app';
+  const redirectUris = [`${appUrl}/callback`];
+  const existing = await domain.clients.get('acme', clientId);
+  if (existing && existing.redirectUris.join() === redirectUris.join() && existing.sealedSecret) {
+    return { clientId, clientSecret: domain.secretBox.open(existing.sealedSecret) };
+  }
+  if (existing) await domain.clients.remove('acme', clientId);
+  const { clientSecret } = await ops.createClient({ tenant: 'acme', clientId, redirectUris, postLogoutRedirectUris: [`${appUrl}/`], firstParty: true });
+  return { clientId, clientSecret: clientSecret! };
+}

@@ -7,7 +7,10 @@ import type { TenantStore } from '../tenants/tenants.js';
  * provider costs tens of kilobytes.
  */
 export class ProviderPool {
-  private readonly providers = new Map<string, Provider>();
+  private readonly providers = new Map<string, { provider: Provider; handler: ReturnType<Provider['callback']> }>();
+  // Tenant status is looked up at most once a second per process: a suspension takes effect
+  // within a second, and a busy issuer does not read its tenant record on every request.
+  private readonly status = new Map<string, { active: boolean; until: number }>();
 
   constructor(
     private readonly tenants: TenantStore,
@@ -15,20 +18,28 @@ export class ProviderPool {
     private readonly max = 500,
   ) {}
 
-  /** The tenant's provider, or null for a tenant that does not exist or is suspended. */
-  async get(tenant: string): Promise<Provider | null> {
+  /** The tenant's provider and its request handler, or null for a tenant that does not exist or is suspended. */
+  async get(tenant: string): Promise<{ provider: Provider; handler: ReturnType<Provider['callback']> } | null> {
     if (!/^[a-z][a-z0-9-]{1,62}$/.test(tenant)) return null;
-    const record = await this.tenants.get(tenant);
-    if (!record || record.status !== 'active') return null;
-    let provider = this.providers.get(tenant);
-    if (provider) {
+    const now = Date.now();
+    let known = this.status.get(tenant);
+    if (!known || known.until <= now) {
+      const record = await this.tenants.get(tenant);
+      known = { active: record?.status === 'active', until: now + 1000 };
+      this.status.set(tenant, known);
+      if (this.status.size > this.max * 4) this.status.clear();
+    }
+    if (!known.active) return null;
+    let entry = this.providers.get(tenant);
+    if (entry) {
       this.providers.delete(tenant);
     } else {
-      provider = this.build(tenant);
+      const provider = this.build(tenant);
+      entry = { provider, handler: provider.callback() };
     }
-    this.providers.set(tenant, provider);
+    this.providers.set(tenant, entry);
     if (this.providers.size > this.max) this.providers.delete(this.providers.keys().next().value!);
-    return provider;
+    return entry;
   }
 
   get size(): number {

@@ -86,7 +86,9 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      // Any client of this tenant (its apps and resource servers) may introspect the tenant's
+      // tokens; other tenants' issuers cannot even find them (separate key space).
+      introspection: { enabled: true, allowedPolicy: async () => true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       resourceIndicators: { enabled: false },

@@ -29,8 +29,18 @@ function csrfValid(secret: string, tenant: string, uid: string, given: unknown):
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A CSP whose form-action also lets the login's redirect reach the tenant's apps. */
+const cspCache = new Map<string, { csp: string; until: number }>();
+
+/** A CSP whose form-action also lets the login's redirect reach the tenant's apps (cached 5 s). */
 async function cspFor(domain: Domain, tenant: string): Promise<string> {
+  const cached = cspCache.get(tenant);
+  if (cached && cached.until > Date.now()) return cached.csp;
+  const csp = await buildCsp(domain, tenant);
+  cspCache.set(tenant, { csp, until: Date.now() + 5000 });
+  return csp;
+}
+
+async function buildCsp(domain: Domain, tenant: string): Promise<string> {
   const origins = new Set<string>();
   for (const c of await domain.clients.list(tenant)) {
     for (const u of [...c.redirectUris, ...c.postLogoutRedirectUris]) origins.add(new URL(u).origin);
@@ -65,12 +75,13 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
   router.use('/t/:tenant', async (req, res, next) => {
     try {
       const tenant = req.params.tenant!;
-      const provider = await pool.get(tenant);
-      if (!provider) {
+      const entry = await pool.get(tenant);
+      if (!entry) {
         res.status(404).type('html').send(errorPage('Unknown tenant', `There is no active tenant "${tenant}" here. Check the address or the Tenant ID.`));
         return;
       }
-      res.locals.provider = provider;
+      res.locals.provider = entry.provider;
+      res.locals.handler = entry.handler;
       res.locals.tenant = tenant;
       res.setHeader('Content-Security-Policy', await cspFor(domain, tenant));
       next();
@@ -175,8 +186,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
 
   // Everything else under the issuer is the provider's (discovery, authorize, token, ...).
   router.use('/t/:tenant', (req, res) => {
-    const provider = res.locals.provider as Provider;
-    provider.callback()(req, res);
+    (res.locals.handler as ReturnType<Provider['callback']>)(req, res);
   });
 
   router.use((err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {

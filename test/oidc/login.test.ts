@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
-import { relyingParty, signIn, type RelyingParty } from '../support/browser.js';
+import { relyingParty, signIn, type RelyingParty } from '../../bench/oidc-client.js';
 import { oidcWorld, type OidcWorld } from './setup.js';
 
 describe('tenant login through the code + PKCE flow', () => {
