@@ -19,6 +19,7 @@ export interface Config {
   trustProxy: boolean | number | string[];
   passwords: { memoryKiB: number; timeCost: number; parallelism: number };
   keys: { signingKeysFile: string | null; cookieSecrets: string[]; clientSecretsKey: string | null };
+  login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; blockSeconds: number };
   audit: { retentionDays: number };
   shutdownTimeoutMs: number;
 }
@@ -41,6 +42,9 @@ const ENV_NAMES: Record<string, string> = {
   SIGNING_KEYS_FILE: 'keys.signingKeysFile',
   COOKIE_SECRETS: 'keys.cookieSecrets',
   CLIENT_SECRETS_KEY: 'keys.clientSecretsKey',
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: 'login.maxFailuresPerAccount',
+  LOGIN_MAX_FAILURES_PER_ADDRESS: 'login.maxFailuresPerAddress',
+  LOGIN_BLOCK_SECONDS: 'login.blockSeconds',
   AUDIT_RETENTION_DAYS: 'audit.retentionDays',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
@@ -119,6 +123,7 @@ const schema = z.object({
       z.string().refine((s) => Buffer.from(s, 'base64url').length === 32, 'must be 32 bytes, base64url encoded'),
     ]),
   }),
+  login: z.object({ maxFailuresPerAccount: integer(1, 100000), maxFailuresPerAddress: integer(1, 1000000), blockSeconds: integer(1, 86400) }),
   audit: z.object({ retentionDays: integer(0, 36500) }),
   shutdownTimeoutMs: integer(0, 600000),
 });
@@ -220,6 +225,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     trustProxy: c.trustProxy,
     passwords: c.passwords,
     keys: c.keys,
+    login: c.login,
     audit: c.audit,
     shutdownTimeoutMs: c.shutdownTimeoutMs,
   };

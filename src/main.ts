@@ -11,6 +11,7 @@ import { applyRetention } from './audit/retention.js';
 import { ExpiryWatcher } from './support-access/expiry-watcher.js';
 import { ProviderPool } from './oidc/pool.js';
 import { createTenantProvider } from './oidc/provider.js';
+import { LoginLimits } from './oidc/login-limits.js';
 import { oidcRoutes } from './oidc/routes.js';
 import { SupportSessionEnder } from './oidc/session-ender.js';
 import { SupportSessions } from './oidc/support-sessions.js';
@@ -91,7 +92,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     isBootstrapped: () => bootstrapped,
     isShuttingDown: () => shuttingDown,
-    routers: [oidcRoutes({ pool, domain, cookieSecret: keys.cookieSecrets[0]!, logger, sessions }), ...(options.routers ?? [])],
+    routers: [oidcRoutes({ pool, domain, cookieSecret: keys.cookieSecrets[0]!, logger, sessions, limits: new LoginLimits(redis, config) }), ...(options.routers ?? [])],
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import type { Domain } from '../domain.js';
 import type { Logger } from '../logger.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { checkLogin, loginAuditContext } from './login.js';
+import type { LoginLimits } from './login-limits.js';
 import type { ProviderPool } from './pool.js';
 import type { SupportSessions } from './support-sessions.js';
 import { consentPage, errorPage, loginPage, STYLESHEET } from './views.js';
@@ -15,6 +16,7 @@ export interface OidcRoutesDeps {
   cookieSecret: string;
   logger: Logger;
   sessions: SupportSessions;
+  limits: LoginLimits;
 }
 
 /** A form token bound to one interaction: an HMAC only this deployment can make. */
@@ -123,6 +125,17 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
         return;
       }
       const username = typeof body.username === 'string' ? body.username : '';
+      const address = req.ip ?? 'unknown';
+      const clientIdParam = typeof details.params.client_id === 'string' ? details.params.client_id : null;
+      const waitSeconds = await deps.limits.wait(tenant, username, address);
+      if (waitSeconds > 0) {
+        const ctx = loginAuditContext(username.trim().slice(0, 200) || '(empty)', req, clientIdParam, (res.locals.requestId as string | undefined) ?? null);
+        await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: 'rate-limited' });
+        const minutes = Math.ceil(waitSeconds / 60);
+        res.status(429).set('Retry-After', String(waitSeconds)).type('html');
+        res.send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf: csrfToken(cookieSecret, tenant, details.uid), tenant, username, error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, clientName: clientIdParam ?? tenant }));
+        return;
+      }
       const outcome = await checkLogin(domain, {
         tenant,
         tenantField: typeof body.tenant === 'string' ? body.tenant : '',
@@ -132,11 +145,13 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
       const ctx = loginAuditContext(outcome.who, req, clientId, (res.locals.requestId as string | undefined) ?? null);
       if (!outcome.ok) {
+        await deps.limits.failed(tenant, username, address);
         await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });
         const csrf = csrfToken(cookieSecret, tenant, details.uid);
         res.status(401).type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf, tenant, username, error: outcome.message, clientName: clientId ?? tenant }));
         return;
       }
+      await deps.limits.succeeded(tenant, username);
       const s = outcome.support;
       // The entry is written before the session exists: no login completes unaudited.
       await audit.record({
