@@ -163,6 +163,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
         outcome: 'success',
         details: { amr: ['pwd'], ...(s ? { supportUntil: s.until === null ? null : new Date(s.until).toISOString() } : {}) },
       });
+      if (s) await domain.windows.noteLogin(tenant, { at: domain.clock.now(), who: outcome.who, supportUser: s.actor.username, user: s.target.username });
       await provider.interactionFinished(req, res, { login: { accountId: outcome.accountId, amr: ['pwd'], remember: true }, ...(s ? { support: s } : {}) }, { mergeWithLastSubmission: false });
     } catch (err) {
       next(err);

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/client.js';
 import { globalKey, tenantKey } from '../redis/keys.js';
 import { Script, updateJson } from '../redis/script.js';
-import type { SupportWindowStore } from './store.js';
+import type { SupportLogin, SupportWindowStore } from './store.js';
 import { EMPTY_WINDOW, type SupportWindow } from './window.js';
 
 // A tenant's window is one JSON record in its slot, changed by compare-and-set: concurrent opens
@@ -11,7 +11,10 @@ const keys = {
   window: (p: string, t: string) => tenantKey(p, t, 'support', 'window'),
   claim: (p: string, t: string, what: string) => tenantKey(p, t, 'support', 'claim', what),
   schedule: (p: string) => globalKey(p, 'support', 'ends'),
+  logins: (p: string, t: string) => tenantKey(p, t, 'support', 'logins'),
 };
+
+const LOGINS_KEPT = 10;
 
 // KEYS: schedule. ARGV: tenant, end. Removes the tenant only if nobody rescheduled it meanwhile.
 const unscheduleScript = new Script(
@@ -56,5 +59,14 @@ export class RedisSupportWindowStore implements SupportWindowStore {
 
   async release(tenant: string, what: string): Promise<void> {
     await this.redis.del(keys.claim(this.prefix, tenant, what));
+  }
+
+  async noteLogin(tenant: string, login: SupportLogin): Promise<void> {
+    const key = keys.logins(this.prefix, tenant);
+    await this.redis.multi().lpush(key, JSON.stringify(login)).ltrim(key, 0, LOGINS_KEPT - 1).exec();
+  }
+
+  async lastLogins(tenant: string): Promise<SupportLogin[]> {
+    return (await this.redis.lrange(keys.logins(this.prefix, tenant), 0, LOGINS_KEPT - 1)).map((r) => JSON.parse(r) as SupportLogin);
   }
 }

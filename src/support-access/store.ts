@@ -14,4 +14,15 @@ export interface SupportWindowStore {
   /** True for exactly one caller per (tenant, end), whatever the number of processes asking. */
   claim(tenant: string, what: string): Promise<boolean>;
   release(tenant: string, what: string): Promise<void>;
+  /** Remembers a support login for the tenant's status (the newest few are kept). */
+  noteLogin(tenant: string, login: SupportLogin): Promise<void>;
+  lastLogins(tenant: string): Promise<SupportLogin[]>;
+}
+
+export interface SupportLogin {
+  /** Epoch ms. */
+  at: number;
+  who: string;
+  supportUser: string;
+  user: string;
 }

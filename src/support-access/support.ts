@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { getSettings, supportModeOf, type Settings, type SettingsStore } from '../settings/settings.js';
 import { MANAGEMENT_TENANT, requireTenant, type Tenant, type TenantStore } from '../tenants/tenants.js';
 import type { User, UserStore } from '../users/users.js';
-import type { SupportWindowStore } from './store.js';
+import type { SupportLogin, SupportWindowStore } from './store.js';
 import { closableBy, closeRequests, globalAccess, isOpen, prolong, requestViews, type RequestView, type SupportRequest, type SupportWindow } from './window.js';
 
 export interface SupportDeps {
@@ -100,17 +100,19 @@ export interface SupportStatus {
   activeRequests: number;
   requests: RequestView[];
   mode: { effective: Settings['support.mode']; global: Settings['support.mode']; tenant: Settings['support.mode'] | null };
+  /** The newest support logins, newest first. */
+  lastLogins: SupportLogin[];
 }
 
 /** A tenant's support properties in one call (Cumulocity's tenant "Properties"). */
 export async function supportStatus(deps: SupportDeps, tenantId: string): Promise<SupportStatus> {
   const tenant = await requireTenant(deps.tenants, tenantId);
-  const [settings, window, mode] = await Promise.all([getSettings(deps.settings), deps.windows.read(tenant.id), supportModeOf(deps.settings, tenant.id)]);
+  const [settings, window, mode, lastLogins] = await Promise.all([getSettings(deps.settings), deps.windows.read(tenant.id), supportModeOf(deps.settings, tenant.id), deps.windows.lastLogins(tenant.id)]);
   const now = deps.clock.now();
-  return describeAccess(tenant.id, settings['support.globalAccess'], window, mode, now);
+  return { ...describeAccess(tenant.id, settings['support.globalAccess'], window, mode, now), lastLogins };
 }
 
-export function describeAccess(tenant: string, globalSetting: boolean | string, window: SupportWindow, mode: SupportStatus['mode'], now: number): SupportStatus {
+export function describeAccess(tenant: string, globalSetting: boolean | string, window: SupportWindow, mode: SupportStatus['mode'], now: number): Omit<SupportStatus, 'lastLogins'> {
   const global = globalAccess(globalSetting, now);
   const views = requestViews(window, now);
   const open = isOpen(window, now);

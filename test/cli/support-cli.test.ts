@@ -8,7 +8,7 @@ describe('supportgate support', () => {
     expect((await cli(['demo', 'seed'], e)).code).toBe(0);
     const none = await cli(['support', 'status', 'acme'], e);
     expect(none.stdout).toBe(
-      ['Tenant acme', '  Support user access:  disabled', '  Expiry date:          -', '  Active requests:      0', '  Global access:        off', '  Support mode:         full (global full)', '', 'Requests: none', ''].join('\n'),
+      ['Tenant acme', '  Support user access:  disabled', '  Expiry date:          -', '  Active requests:      0', '  Global access:        off', '  Support mode:         full (global full)', '', 'Requests: none', '', 'Last support logins: none', ''].join('\n'),
     );
     const opened = await cli(['support', 'enable', 'acme', '--as', 'john', '--hours', '2', '--reason', 'ticket #42', '--json'], e);
     expect(opened.code).toBe(0);

@@ -69,6 +69,8 @@ describe('support logins', () => {
     expect(ok).toMatchObject({ who: 'jill$john', actor: { name: 'jill', tenant: 'management' }, subject: { name: 'john', tenant: 'acme' } });
     const [issued] = await entries({ tenant: 'acme', action: 'token.issued' });
     expect(issued).toMatchObject({ who: 'jill$john' });
+    const { supportStatus } = await import('../../src/support-access/support.js');
+    expect((await supportStatus(world.gateway.domain, 'acme')).lastLogins[0]).toMatchObject({ who: 'jill$john', supportUser: 'jill', user: 'john' });
   });
 
   it('lands jill$ on the oldest enabled tenant admin', async () => {

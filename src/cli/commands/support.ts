@@ -23,6 +23,7 @@ export function statusJson(s: SupportStatus) {
     globalAccess: { ...s.globalAccess, until: iso(s.globalAccess.until) },
     window: { ...s.window, endsAt: iso(s.window.endsAt) },
     requests: s.requests.map(requestJson),
+    lastLogins: s.lastLogins.map((l) => ({ ...l, at: iso(l.at) })),
   };
 }
 
@@ -44,7 +45,11 @@ export function statusText(s: SupportStatus): string {
     `  Support mode:         ${mode}`,
     '',
   ];
-  if (s.requests.length === 0) return [...lines, 'Requests: none'].join('\n');
+  const logins =
+    s.lastLogins.length === 0
+      ? ['', 'Last support logins: none']
+      : ['', 'Last support logins (newest first):', ...s.lastLogins.map((l) => `  ${iso(l.at)}  ${l.who}`)];
+  if (s.requests.length === 0) return [...lines, 'Requests: none', ...logins].join('\n');
   const rows = [...s.requests].reverse().map((r) => [
     iso(r.openedAt)!,
     r.openedBy.username,
@@ -54,7 +59,7 @@ export function statusText(s: SupportStatus): string {
     r.closedAt ? `${iso(r.closedAt)} by ${r.closedBy?.username ?? '?'}` : '-',
     r.reason ?? '-',
   ]);
-  return [...lines, 'Requests (newest first):', table(['OPENED', 'BY', 'HOURS', 'STATE', 'ENDS', 'CLOSED', 'REASON'], rows)].join('\n');
+  return [...lines, 'Requests (newest first):', table(['OPENED', 'BY', 'HOURS', 'STATE', 'ENDS', 'CLOSED', 'REASON'], rows), ...logins].join('\n');
 }
 
 export function registerSupportCommands(program: Command, ctx: CliContext): void {
