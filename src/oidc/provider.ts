@@ -61,9 +61,6 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
   const issuer = `${config.publicUrl}/t/${tenant}`;
   const prefix = config.redis.prefix;
 
-  async function supportOf(ctx: KoaContextWithOIDC, sessionUid: string | undefined): Promise<SupportSession | null> {
-    return sessionUid ? sessions.get(tenant, sessionUid) : null;
-  }
 
   const configuration: Configuration = {
     adapter: adapterFor({ redis: deps.redis, prefix, tenant, domain, sessions, onSupportDenied: (uid) => uid && deps.onSupportDenied?.(tenant, uid) }),
@@ -120,7 +117,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       const user = await domain.users.get(tenant, sub);
       if (!user || !user.enabled) return undefined;
       const sessionUid = (token as { sessionUid?: string } | undefined)?.sessionUid ?? ctx.oidc.session?.uid;
-      const session = await supportOf(ctx, sessionUid);
+      const session = sessionUid ? await sessions.get(tenant, sessionUid) : null;
       if (session) {
         const decision = await supportStillAllowed(domain, tenant, session.actor.id, session.target.id);
         if (!decision.ok) return undefined;

@@ -86,3 +86,35 @@ describe('support logins', () => {
     expect(await signIn(acme, 'john', 'john-secret-pw', { tenantField: 'beta' })).toMatchObject({ ok: false, error: 'Invalid username or password' });
   });
 });
+
+describe('third-party apps ask for consent', () => {
+  let world: OidcWorld;
+  beforeAll(async () => {
+    world = await oidcWorld('oidc-consent');
+  }, 30_000);
+  afterAll(async () => world.stop());
+
+  it('shows the consent page after sign-in, and issues tokens only once the user allows', async () => {
+    const redirectUri = world.clients.acme!.redirectUri.replace('/acme/', '/partner/');
+    const { clientSecret } = await world.ops.createClient({ tenant: 'acme', clientId: 'partner', redirectUris: [redirectUri] });
+    const rp = await relyingParty(world.issuer('acme'), 'partner', clientSecret!, redirectUri);
+    const first = await signIn(rp, 'john', 'john-secret-pw');
+    expect(first).toMatchObject({ ok: false, status: 200 });
+    if (first.ok) return;
+    expect(first.page).toContain('<strong>partner</strong> asks to use your acme account');
+    const { Browser } = await import('../../bench/oidc-client.js');
+    const browser = first.browser as InstanceType<typeof Browser>;
+    const action = /<form method="post" action="([^"]+)"/.exec(first.page)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(first.page)![1]!;
+    const step = await browser.follow(new URL(action, world.url).toString(), redirectUri, { method: 'POST', body: new URLSearchParams({ csrf, decision: 'allow' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(step.url.startsWith(redirectUri)).toBe(true);
+    expect(new URL(step.url).searchParams.get('code')).toBeTruthy();
+    const d = world.gateway.domain;
+    const { queryPage } = await import('../../src/audit/query.js');
+    const [consent] = (await queryPage({ audit: d.auditStore, tenants: d.tenants, users: d.users }, { tenant: 'acme', action: 'consent.granted' }, 5)).entries;
+    expect(consent).toMatchObject({ who: 'john', outcome: 'success', clientId: 'partner' });
+    // Signing in again from the same browser needs no second consent.
+    const again = await signIn(rp, 'john', 'john-secret-pw', { browser });
+    expect(again.ok).toBe(true);
+  });
+});
