@@ -97,6 +97,19 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
     return provider.interactionDetails(req, res);
   };
 
+  /** A posted interaction form with a valid CSRF token, or null after answering 403 with `what` expired. */
+  const postedForm = async (req: Request, res: Response, what: string) => {
+    const tenant = res.locals.tenant as string;
+    const provider = res.locals.provider as Provider;
+    const details = await interaction(req, res);
+    const body = req.body as Record<string, unknown>;
+    if (!csrfValid(cookieSecret, tenant, details.uid, body.csrf)) {
+      res.status(403).type('html').send(errorPage(`${what} expired`, `This ${what.toLowerCase()} form is no longer valid. Go back to the application and sign in again.`));
+      return null;
+    }
+    return { tenant, provider, details, body };
+  };
+
   router.get('/t/:tenant/interaction/:uid', async (req, res, next) => {
     try {
       const tenant = res.locals.tenant as string;
@@ -116,14 +129,9 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
 
   router.post('/t/:tenant/interaction/:uid/login', form, async (req, res, next) => {
     try {
-      const tenant = res.locals.tenant as string;
-      const provider = res.locals.provider as Provider;
-      const details = await interaction(req, res);
-      const body = req.body as Record<string, unknown>;
-      if (!csrfValid(cookieSecret, tenant, details.uid, body.csrf)) {
-        res.status(403).type('html').send(errorPage('Sign-in expired', 'This sign-in form is no longer valid. Go back to the application and sign in again.'));
-        return;
-      }
+      const posted = await postedForm(req, res, 'Sign-in');
+      if (!posted) return;
+      const { tenant, provider, details, body } = posted;
       const username = typeof body.username === 'string' ? body.username : '';
       const address = req.ip ?? 'unknown';
       const clientIdParam = typeof details.params.client_id === 'string' ? details.params.client_id : null;
@@ -172,11 +180,10 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
 
   router.post('/t/:tenant/interaction/:uid/consent', form, async (req, res, next) => {
     try {
-      const tenant = res.locals.tenant as string;
-      const provider = res.locals.provider as Provider;
-      const details = await interaction(req, res);
-      const body = req.body as Record<string, unknown>;
-      if (!csrfValid(cookieSecret, tenant, details.uid, body.csrf) || details.prompt.name !== 'consent' || !details.session?.accountId) {
+      const posted = await postedForm(req, res, 'Consent');
+      if (!posted) return;
+      const { tenant, provider, details, body } = posted;
+      if (details.prompt.name !== 'consent' || !details.session?.accountId) {
         res.status(403).type('html').send(errorPage('Consent expired', 'This consent form is no longer valid. Go back to the application and sign in again.'));
         return;
       }

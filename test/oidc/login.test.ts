@@ -25,6 +25,17 @@ describe('tenant login through the code + PKCE flow', () => {
     expect(userinfo).toMatchObject({ sub: john!.id, preferred_username: 'john', tenant: 'acme' });
     expect(result.tokens.refresh_token).toBeDefined();
   });
+
+  it('refuses a login form posted without its CSRF token', async () => {
+    const { Browser } = await import('../../bench/oidc-client.js');
+    const browser = new Browser();
+    const url = client.buildAuthorizationUrl(acme.config, { redirect_uri: acme.redirectUri, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+    const { url: pageUrl, res } = await browser.follow(url.toString(), acme.redirectUri);
+    const action = new URL(/<form method="post" action="([^"]+)"/.exec(await res.text())![1]!, pageUrl).toString();
+    const posted = await browser.request(action, { method: 'POST', body: new URLSearchParams({ csrf: 'forged', tenant: 'acme', username: 'john', password: 'john-secret-pw' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(posted.status).toBe(403);
+    expect(await posted.text()).toContain('This sign-in form is no longer valid');
+  });
 });
 
 describe('support logins', () => {
