@@ -84,6 +84,24 @@ describe('support logins', () => {
     expect((await supportStatus(world.gateway.domain, 'acme')).lastLogins[0]).toMatchObject({ who: 'jill$john', supportUser: 'jill', user: 'john' });
   });
 
+  it('caps every token of a support session at a window ending sooner than the default lifetimes', async () => {
+    // Let the open window end in 10 minutes: shorter than the 1 h access and ID tokens.
+    const end = Date.now() + 10 * 60_000;
+    await world.gateway.domain.windows.update('acme', (w) => ({ ...w, version: w.version + 1, end, requests: w.requests.map((r) => ({ ...r, openedAt: end - r.hours * 3_600_000 })) }));
+    const result = await signIn(acme, 'jill$john', 'jill-secret-pw');
+    if (!result.ok) throw new Error(result.error);
+    expect(result.tokens.claims()!.exp * 1000).toBeLessThanOrEqual(end);
+    expect(result.tokens.expires_in!).toBeLessThanOrEqual(600);
+    const introspection = await client.tokenIntrospection(acme.config, result.tokens.access_token);
+    expect((introspection.exp as number) * 1000).toBeLessThanOrEqual(end);
+    const refreshed = await client.refreshTokenGrant(acme.config, result.tokens.refresh_token!);
+    expect(refreshed.claims()!.exp * 1000).toBeLessThanOrEqual(end);
+    expect(refreshed.claims()!.act).toMatchObject({ preferred_username: 'jill' });
+    const [entry] = await entries({ tenant: 'acme', action: 'token.refreshed' });
+    expect(entry).toMatchObject({ who: 'jill$john', outcome: 'success' });
+    await world.ops.openSupport({ tenant: 'acme', username: 'john', hours: 2 });
+  });
+
   it('lands jill$ on the oldest enabled tenant admin', async () => {
     const result = await signIn(acme, 'jill$', 'jill-secret-pw');
     if (!result.ok) throw new Error(result.error);
