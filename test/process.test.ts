@@ -48,7 +48,7 @@ describe('the demo', () => {
   it('starts a private Redis when none answers, seeds, serves, prints the URL and logins, and stops it all on Ctrl-C', async () => {
     const port = await freePort();
     const redisPort = await freePort();
-    const env = baseEnv({ PORT: String(port), REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    const env = baseEnv({ PORT: String(port), DEMO_APP_PORT: String(await freePort()), REDIS_URL: `redis://127.0.0.1:${redisPort}` });
     const demo = new RunningProcess(process.execPath, ['dist/src/demo/run.js'], env);
     running.push(demo);
     await demo.waitForOutput('Press Ctrl-C to stop.');
@@ -66,7 +66,7 @@ describe('the demo', () => {
 
   it('uses the Redis that answers at REDIS_URL, and seeding twice changes nothing', async () => {
     const port = await freePort();
-    const env = baseEnv({ PORT: String(port), REDIS_PREFIX: testPrefix('demo') });
+    const env = baseEnv({ PORT: String(port), DEMO_APP_PORT: String(await freePort()), REDIS_PREFIX: testPrefix('demo') });
     for (let run = 0; run < 2; run++) {
       const demo = new RunningProcess(process.execPath, ['dist/src/demo/run.js'], env);
       running.push(demo);
