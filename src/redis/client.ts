@@ -24,6 +24,7 @@ export function createRedis(config: Config, options: RedisConnectOptions): Redis
     connectTimeout: cli ? 0 : 5000,
     // ioredis arms this timer even for a socket that is already gone; keep the CLI's exit prompt.
     disconnectTimeout: cli ? 100 : 500,
+    enableAutoPipelining: true,
     commandTimeout: config.redis.commandTimeoutMs,
     // A command issued while Redis is away fails after one reconnect attempt instead of waiting:
     // callers refuse the action (fail closed) rather than hang.
