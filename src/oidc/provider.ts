@@ -154,12 +154,14 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     },
 
     async extraTokenClaims(ctx, token) {
-      const support = perRequest.get(ctx);
       const accountId = (token as { accountId?: string }).accountId ?? null;
+      // findAccount ran first on every grant this issuer offers; if it somehow did not, the
+      // token is still recorded (by account id) rather than issued unaudited.
+      const support = perRequest.get(ctx) ?? { session: null, username: accountId ?? 'unknown' };
+      const s = support.session;
       // Fail closed: a token whose issue cannot be recorded is not issued.
-      if (support && ctx.oidc.route === 'token') {
+      if (ctx.oidc.route === 'token') {
         const refresh = ctx.oidc.params?.grant_type === 'refresh_token';
-        const s = support.session;
         await audit.record({
           tenant,
           who: auditWho(support),
@@ -174,7 +176,6 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
           details: { scope: String(token.scope ?? '').slice(0, 300), ...(s ? { supportUntil: s.until === null ? null : new Date(s.until).toISOString() } : {}) },
         });
       }
-      const s = support?.session;
       return s ? { tenant, act: { sub: s.actor.id, preferred_username: s.actor.username, tenant: MANAGEMENT_TENANT } } : { tenant };
     },
 
