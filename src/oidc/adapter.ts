@@ -6,10 +6,24 @@ import { supportStillAllowed, type SupportSessions } from './support-sessions.js
 
 // oidc-provider's storage for one tenant: every record under the tenant's hash tag, so a grant's
 // tokens, its index and their revocation stay in one Redis Cluster slot.
-type Payload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string; sessionUid?: string; accountId?: string; sg?: { actorId: string } };
+type Payload = Record<string, unknown> & {
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  sessionUid?: string;
+  accountId?: string;
+  sg?: { actorId: string };
+  extra?: { act?: { sub?: string } };
+};
 
-/** Token kinds a support session's marker is put on, and checked again on every use. */
-const SUPPORT_MARKED = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
+/**
+ * The support user behind a stored token, if any. Access tokens carry it in their `act` claim;
+ * refresh tokens have no claims of their own, so the adapter marks them (`sg`) when it stores
+ * them. (Authorization codes need no mark: exchanging one runs findAccount, which re-checks.)
+ */
+function supportActorOf(payload: Payload): string | undefined {
+  return payload.extra?.act?.sub ?? payload.sg?.actorId;
+}
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 // KEYS: record. ARGV: epoch seconds. Marks a code or token consumed, keeping its expiry.
@@ -68,7 +82,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
       if (this.name === 'Client') throw new Error('clients are registered with `supportgate client create`');
       const stored: Payload = { ...payload };
-      if (SUPPORT_MARKED.has(this.name) && payload.sessionUid) {
+      if (this.name === 'RefreshToken' && payload.sessionUid) {
         const support = await sessions.get(tenant, payload.sessionUid);
         if (support) stored.sg = { actorId: support.actor.id };
       }
@@ -101,8 +115,9 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
       if (raw === null) return undefined;
       const payload = JSON.parse(raw) as Payload;
       // Second layer: a support token works only while may-enter still says yes.
-      if (payload.sg && payload.accountId) {
-        const decision = await supportStillAllowed(domain, tenant, payload.sg.actorId, payload.accountId);
+      const actorId = supportActorOf(payload);
+      if (actorId && payload.accountId) {
+        const decision = await supportStillAllowed(domain, tenant, actorId, payload.accountId);
         if (!decision.ok) {
           deps.onSupportDenied?.(payload.sessionUid);
           return undefined;

@@ -1,4 +1,5 @@
 import type { AuditContext } from '../audit/audited.js';
+import { ERRORS } from '../errors.js';
 import type { Domain } from '../domain.js';
 import { DENY_MESSAGES, mayEnter } from '../support-access/may-enter.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
@@ -6,7 +7,8 @@ import { authenticate } from '../users/users.js';
 import { parseLoginName } from './login-name.js';
 import type { SupportLoginResult } from './provider.js';
 
-export const INVALID_CREDENTIALS = 'Invalid username or password';
+/** The one answer for every failure before a password verified (the catalogue's text). */
+export const INVALID_CREDENTIALS = ERRORS.INVALID_CREDENTIALS.message;
 
 export type LoginOutcome =
   | { ok: true; accountId: string; username: string; support: SupportLoginResult | null; who: string }

@@ -134,14 +134,18 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       const { tenant, provider, details, body } = posted;
       const username = typeof body.username === 'string' ? body.username : '';
       const address = req.ip ?? 'unknown';
-      const clientIdParam = typeof details.params.client_id === 'string' ? details.params.client_id : null;
+      const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
+      const requestId = (res.locals.requestId as string | undefined) ?? null;
+      // The form again, with what was typed (never the password) and why it did not work.
+      const showForm = (status: number, error: string) =>
+        res.status(status).type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf: csrfToken(cookieSecret, tenant, details.uid), tenant, username, error, clientName: clientId ?? tenant }));
       const waitSeconds = await deps.limits.wait(tenant, username, address);
       if (waitSeconds > 0) {
-        const ctx = loginAuditContext(username.trim().slice(0, 200) || '(empty)', req, clientIdParam, (res.locals.requestId as string | undefined) ?? null);
+        const ctx = loginAuditContext(username.trim().slice(0, 200) || '(empty)', req, clientId, requestId);
         await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: 'rate-limited' });
         const minutes = Math.ceil(waitSeconds / 60);
-        res.status(429).set('Retry-After', String(waitSeconds)).type('html');
-        res.send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf: csrfToken(cookieSecret, tenant, details.uid), tenant, username, error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, clientName: clientIdParam ?? tenant }));
+        res.set('Retry-After', String(waitSeconds));
+        showForm(429, `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
         return;
       }
       const outcome = await checkLogin(domain, {
@@ -150,13 +154,11 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
         username,
         password: typeof body.password === 'string' ? body.password : '',
       });
-      const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
-      const ctx = loginAuditContext(outcome.who, req, clientId, (res.locals.requestId as string | undefined) ?? null);
+      const ctx = loginAuditContext(outcome.who, req, clientId, requestId);
       if (!outcome.ok) {
         await deps.limits.failed(tenant, username, address);
         await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });
-        const csrf = csrfToken(cookieSecret, tenant, details.uid);
-        res.status(401).type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf, tenant, username, error: outcome.message, clientName: clientId ?? tenant }));
+        showForm(401, outcome.message);
         return;
       }
       await deps.limits.succeeded(tenant, username);

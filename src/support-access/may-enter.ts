@@ -1,3 +1,4 @@
+import { ERRORS } from '../errors.js';
 import { getSettings } from '../settings/settings.js';
 import { MANAGEMENT_TENANT, type Tenant } from '../tenants/tenants.js';
 import { ALL_TENANTS, type User } from '../users/users.js';
@@ -20,9 +21,9 @@ export type DenyReason =
 
 /** What a support user is told once its own password verified (before that: invalid credentials only). */
 export const DENY_MESSAGES: Record<DenyReason, string> = {
-  'not-a-support-user': 'Invalid username or password',
-  'support-user-disabled': 'Invalid username or password',
-  'tenant-not-found': 'Invalid username or password',
+  'not-a-support-user': ERRORS.INVALID_CREDENTIALS.message,
+  'support-user-disabled': ERRORS.INVALID_CREDENTIALS.message,
+  'tenant-not-found': ERRORS.INVALID_CREDENTIALS.message,
   'tenant-suspended': 'this tenant is suspended',
   'management-is-never-a-target': 'not permitted for this tenant',
   'not-in-scope': 'not permitted for this tenant',
