@@ -13,7 +13,8 @@ export function redisServerInstalled(env: NodeJS.ProcessEnv = process.env): bool
   return spawnSync('redis-server', ['--version'], { env, stdio: 'ignore' }).status === 0;
 }
 
-async function answers(url: string): Promise<boolean> {
+/** True when a Redis at `url` answers PING right now (no retries). */
+export async function redisUrlAnswers(url: string): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, disconnectTimeout: 50, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
   try {
@@ -26,8 +27,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export { answers as redisUrlAnswers };
-
 export async function startPrivateRedis(dataDir: string, port: number, env: NodeJS.ProcessEnv = process.env): Promise<PrivateRedis> {
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -39,7 +38,7 @@ export async function startPrivateRedis(dataDir: string, port: number, env: Node
   const url = `redis://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   for (let i = 0; i < 50; i++) {
-    if (await answers(url)) {
+    if (await redisUrlAnswers(url)) {
       return {
         url,
         stop: async () => {
