@@ -75,10 +75,10 @@ export async function runOidcBench(seconds: number): Promise<void> {
     // Introspection: the gateway's issuer against a bare provider on the same adapter and tokens.
     const keys = await loadKeyMaterial(config);
     const bare = new Provider(`${config.publicUrl}/t/acme`, {
-      adapter: adapterFor({ redis: gateway.redis, prefix: config.redis.prefix, tenant: 'acme', domain: gateway.domain, sessions: new SupportSessions(gateway.redis, config.redis.prefix) }),
+      adapter: adapterFor({ redis: gateway.redis, prefix: config.redis.prefix, tenant: 'acme', domain: gateway.domain, clock: gateway.domain.clock, sessions: new SupportSessions(gateway.redis, config.redis.prefix) }),
       jwks: keys.jwks as never,
       cookies: { keys: keys.cookieSecrets },
-      extraClientMetadata: { properties: ['sg_first_party'] },
+      extraClientMetadata: { properties: ['sg_first_party', 'sg_resource_server'] },
       features: { devInteractions: { enabled: false }, introspection: { enabled: true, allowedPolicy: async () => true }, resourceIndicators: { enabled: false } },
       findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     });

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from './errors.js';
@@ -16,10 +17,20 @@ export interface Config {
   dataDir: string;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'debug';
   logFormat: 'json' | 'pretty';
-  trustProxy: boolean | number | string[];
+  /** false, or the proxies whose forwarded headers are believed (addresses, subnets, named ranges). */
+  trustProxy: false | string[];
   passwords: { memoryKiB: number; timeCost: number; parallelism: number };
   keys: { signingKeysFile: string | null; cookieSecrets: string[]; clientSecretsKey: string | null };
-  login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; blockSeconds: number };
+  login: {
+    maxFailuresPerAccountAddress: number;
+    maxFailuresPerAddress: number;
+    maxFailuresPerAccount: number;
+    supportMaxFailuresPerAccountAddress: number;
+    supportMaxFailuresPerAccount: number;
+    blockSeconds: number;
+    accountFailureHours: number;
+    knownAddressDays: number;
+  };
   audit: { retentionDays: number };
   shutdownTimeoutMs: number;
 }
@@ -42,9 +53,14 @@ const ENV_NAMES: Record<string, string> = {
   SIGNING_KEYS_FILE: 'keys.signingKeysFile',
   COOKIE_SECRETS: 'keys.cookieSecrets',
   CLIENT_SECRETS_KEY: 'keys.clientSecretsKey',
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: 'login.maxFailuresPerAccount',
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: 'login.maxFailuresPerAccountAddress',
   LOGIN_MAX_FAILURES_PER_ADDRESS: 'login.maxFailuresPerAddress',
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: 'login.maxFailuresPerAccount',
+  LOGIN_SUPPORT_MAX_FAILURES_PER_ACCOUNT_ADDRESS: 'login.supportMaxFailuresPerAccountAddress',
+  LOGIN_SUPPORT_MAX_FAILURES_PER_ACCOUNT: 'login.supportMaxFailuresPerAccount',
   LOGIN_BLOCK_SECONDS: 'login.blockSeconds',
+  LOGIN_ACCOUNT_FAILURE_HOURS: 'login.accountFailureHours',
+  LOGIN_KNOWN_ADDRESS_DAYS: 'login.knownAddressDays',
   AUDIT_RETENTION_DAYS: 'audit.retentionDays',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
@@ -80,6 +96,15 @@ const redisUrl = z.string({ error: 'must be a redis:// or rediss:// URL' }).refi
   }
 }, 'must be a redis:// or rediss:// URL');
 
+/** An address, a subnet (address/prefix) or one of express's named ranges. */
+function isProxyAddress(s: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(s)) return true;
+  const [address, bits, ...rest] = s.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each node must be host:port');
 
 const schema = z.object({
@@ -99,15 +124,24 @@ const schema = z.object({
   dataDir: z.string().min(1, 'must not be empty'),
   logLevel: z.enum(['error', 'warn', 'info', 'http', 'debug'], { error: 'must be error, warn, info, http or debug' }),
   logFormat: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }),
+  // Forwarded headers (X-Forwarded-For/-Proto/-Host) are believed only from proxies named here:
+  // `true` or a hop count would believe whoever connects, letting a client choose its own audit
+  // address and rate-limit key.
   trustProxy: z.preprocess(
     (v) => {
       if (typeof v !== 'string') return v;
-      if (v === 'true' || v === 'false') return v === 'true';
-      if (/^\d+$/.test(v)) return Number(v);
+      if (v === 'false' || v === '') return false;
+      // Left as they are so that the refusal names the rule, not a bad address.
+      if (v === 'true' || /^\d+$/.test(v)) return v;
       return v.split(',').map((s) => s.trim()).filter(Boolean);
     },
-    z.union([z.boolean(), z.number().int().min(0), z.array(z.string().min(1))], {
-      error: 'must be true, false, a hop count or a list of addresses',
+    z.union([
+      z.literal(false),
+      z
+        .array(z.string().refine(isProxyAddress, { error: (i) => `"${String(i.input)}" is not an address, a subnet (a.b.c.d/n) or loopback, linklocal, uniquelocal` }))
+        .min(1, 'name at least one proxy'),
+    ], {
+      error: 'must be false or the proxies to trust: addresses, subnets, or loopback, linklocal, uniquelocal (true and hop counts are refused: they trust any client)',
     }),
   ),
   passwords: z.object({
@@ -123,7 +157,17 @@ const schema = z.object({
       z.string().refine((s) => Buffer.from(s, 'base64url').length === 32, 'must be 32 bytes, base64url encoded'),
     ]),
   }),
-  login: z.object({ maxFailuresPerAccount: integer(1, 100000), maxFailuresPerAddress: integer(1, 1000000), blockSeconds: integer(1, 86400) }),
+  // NIST SP 800-63B: no more than 100 consecutive failed attempts on one account.
+  login: z.object({
+    maxFailuresPerAccountAddress: integer(1, 1000),
+    maxFailuresPerAddress: integer(1, 1000000),
+    maxFailuresPerAccount: integer(1, 100),
+    supportMaxFailuresPerAccountAddress: integer(1, 1000),
+    supportMaxFailuresPerAccount: integer(1, 100),
+    blockSeconds: integer(1, 86400),
+    accountFailureHours: integer(1, 8760),
+    knownAddressDays: integer(1, 365),
+  }),
   audit: z.object({ retentionDays: integer(0, 36500) }),
   shutdownTimeoutMs: integer(0, 600000),
 });

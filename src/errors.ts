@@ -63,6 +63,8 @@ const REDIS_UNAVAILABLE = [
   /Reached the max retries per request/i,
   /Failed to refresh slots cache|ClusterAllFailedError|CLUSTERDOWN/i,
   /LOADING|MASTERDOWN|READONLY/,
+  // Writes refused by the server itself (memory limit, no replicas, failed persistence).
+  /^OOM |NOREPLICAS|MISCONF/,
 ];
 
 /** Maps anything thrown to an AppError: store outages become STORE_UNAVAILABLE, the rest INTERNAL. */
@@ -70,7 +72,9 @@ export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
   const name = err instanceof Error ? err.name : '';
-  if (REDIS_UNAVAILABLE.some((re) => re.test(message) || re.test(name))) {
+  // A MULTI whose commands the server refused fails as EXECABORT; the reasons ride along.
+  const previous = ((err as { previousErrors?: unknown[] } | null)?.previousErrors ?? []).map((e) => (e instanceof Error ? e.message : String(e)));
+  if (REDIS_UNAVAILABLE.some((re) => re.test(message) || re.test(name) || previous.some((p) => re.test(p)))) {
     return new AppError('STORE_UNAVAILABLE', `the data store is unavailable (${message.split('\n')[0]})`, { cause: err });
   }
   return new AppError('INTERNAL', undefined, { cause: err });

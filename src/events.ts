@@ -10,7 +10,7 @@ import type { RedisClient } from './redis/client.js';
 export type AccessEvent =
   | { type: 'support.window.reduced'; tenant: string; endsAt: number | null; reason: 'closed' | 'expired' }
   | { type: 'support.global.reduced'; until: number | null; reason: 'switched-off' | 'shortened' | 'expired' }
-  | { type: 'support.user.reduced'; userId: string; username: string; reason: 'disabled' | 'role-removed' | 'scope-reduced' }
+  | { type: 'support.user.reduced'; userId: string; username: string; reason: 'disabled' | 'role-removed' | 'scope-reduced' | 'password-changed' }
   | { type: 'user.disabled'; tenant: string; userId: string; username: string };
 
 export interface EventBus {

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import type { Config } from './config.js';
+import { printable } from './text/printable.js';
 
 export type Logger = winston.Logger;
 
@@ -36,13 +37,16 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, str
           winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
           winston.format.colorize({ level: true }),
           winston.format.printf(({ timestamp, level, message, ...rest }) => {
+            // Messages and fields carry typed usernames and reasons: escaped, one entry stays one
+            // line. `level` is left alone: its colour codes are ours.
+            const line = (text: string) => `${String(timestamp)} ${level} ${printable(text)}`;
             // Audit entries read as one short line on a terminal; JSON logs carry them whole.
             if (rest.audience === 'audit' && typeof rest.entry === 'object' && rest.entry !== null) {
               const e = rest.entry as { tenant?: string; who?: string; action?: string; outcome?: string; cause?: string | null };
-              return `${String(timestamp)} ${level} audit ${e.tenant}: ${e.who} ${e.action} ${e.outcome}${e.cause ? ` (${e.cause})` : ''}`;
+              return line(`audit ${e.tenant}: ${e.who} ${e.action} ${e.outcome}${e.cause ? ` (${e.cause})` : ''}`);
             }
             const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-            return `${String(timestamp)} ${level} ${String(message)}${extra}`;
+            return line(`${String(message)}${extra}`);
           }),
         );
   return winston.createLogger({

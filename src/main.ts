@@ -92,7 +92,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     isBootstrapped: () => bootstrapped,
     isShuttingDown: () => shuttingDown,
-    routers: [oidcRoutes({ pool, domain, cookieSecret: keys.cookieSecrets[0]!, logger, sessions, limits: new LoginLimits(redis, config) }), ...(options.routers ?? [])],
+    routers: [oidcRoutes({ pool, domain, publicUrl: config.publicUrl, cookieSecret: keys.cookieSecrets[0]!, logger, sessions, limits: new LoginLimits(redis, config) }), ...(options.routers ?? [])],
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -41,7 +41,12 @@ function userChangeEvents(before: User, after: User): AccessEvent[] {
   const events: AccessEvent[] = [];
   if (before.enabled && !after.enabled) events.push({ type: 'user.disabled', tenant: after.tenant, userId: after.id, username: after.username });
   if (before.roles.includes('support')) {
-    const reason = !after.enabled && before.enabled ? 'disabled' : !after.roles.includes('support') ? 'role-removed' : before.scope.some((t) => !after.scope.includes(t) && !after.scope.includes('*')) ? 'scope-reduced' : null;
+    const reason =
+      !after.enabled && before.enabled ? 'disabled'
+      : !after.roles.includes('support') ? 'role-removed'
+      : before.scope.some((t) => !after.scope.includes(t) && !after.scope.includes('*')) ? 'scope-reduced'
+      : before.passwordHash !== after.passwordHash ? 'password-changed'
+      : null;
     if (reason) events.push({ type: 'support.user.reduced', userId: after.id, username: after.username, reason });
   }
   return events;

@@ -39,7 +39,7 @@ describe('configuration', () => {
         REDIS_PREFIX: 'prod:',
         DATA_DIR: '/var/lib/sg',
         LOG_LEVEL: 'debug',
-        TRUST_PROXY: '1',
+        TRUST_PROXY: '10.0.0.0/8, loopback',
         REDIS_CLUSTER_NODES: 'a:7000, b:7001',
       },
     });
@@ -49,8 +49,17 @@ describe('configuration', () => {
       redis: { url: 'rediss://:pw@redis.internal:6380', prefix: 'prod:', clusterNodes: ['a:7000', 'b:7001'] },
       dataDir: '/var/lib/sg',
       logLevel: 'debug',
-      trustProxy: 1,
+      trustProxy: ['10.0.0.0/8', 'loopback'],
     });
+  });
+
+  it('believes forwarded headers only from proxies it names: true and hop counts are refused', () => {
+    const refused = 'trustProxy (TRUST_PROXY): must be false or the proxies to trust: addresses, subnets, or loopback, linklocal, uniquelocal (true and hop counts are refused: they trust any client)';
+    expect(configError({ TRUST_PROXY: 'true' }).issues).toEqual([refused]);
+    expect(configError({ TRUST_PROXY: '1' }).issues).toEqual([refused]);
+    expect(configError({ TRUST_PROXY: '10.0.0.0/33' }).issues).toEqual(['trustProxy (TRUST_PROXY): "10.0.0.0/33" is not an address, a subnet (a.b.c.d/n) or loopback, linklocal, uniquelocal']);
+    expect(loadConfig({ env: { TRUST_PROXY: '::1, 192.168.0.0/16' } }).trustProxy).toEqual(['::1', '192.168.0.0/16']);
+    expect(loadConfig({ env: { TRUST_PROXY: 'false' } }).trustProxy).toBe(false);
   });
 
   it('layers config/<NODE_ENV>.json between the defaults and the environment', () => {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { printable } from '../text/printable.js';
 import type { AuditEntry } from './entry.js';
 
 export const CSV_COLUMNS = [
@@ -11,7 +12,9 @@ export const CSV_COLUMNS = [
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let s = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // Control characters (a typed username can hold any) are escaped, not stripped: a CSV ends up
+  // on a terminal or in a spreadsheet, and the auditor should see that something odd was typed.
+  let s = printable(typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
   // A cell a spreadsheet would run as a formula is shown as text instead.
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

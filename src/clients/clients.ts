@@ -15,6 +15,11 @@ export interface ClientRecord {
   public: boolean;
   /** First-party apps of the platform skip the consent screen. */
   firstParty: boolean;
+  /**
+   * A resource server (an API): it signs nobody in, and may introspect every token of its tenant
+   * with its own credentials (other clients only their own tokens). Absent on older records.
+   */
+  resourceServer?: boolean;
   /** The client secret sealed with the SecretBox; null for public clients. */
   sealedSecret: string | null;
   createdAt: string;
@@ -51,10 +56,18 @@ const redirectUri = z.string().refine((s) => {
 const createClientInput = z.object({
   tenant: tenantIdSchema,
   clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'client id must be 1-100 characters: letters, digits, . _ -'),
-  redirectUris: z.array(redirectUri).min(1, 'give at least one --redirect-uri'),
+  redirectUris: z.array(redirectUri).default([]),
   postLogoutRedirectUris: z.array(redirectUri).default([]),
   public: z.boolean().default(false),
   firstParty: z.boolean().default(false),
+  resourceServer: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  if (c.resourceServer) {
+    if (c.public) ctx.addIssue({ code: 'custom', path: ['public'], message: 'a resource server authenticates with a secret: it cannot be --public' });
+    if (c.redirectUris.length > 0 || c.postLogoutRedirectUris.length > 0) ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'a resource server signs nobody in: give it no --redirect-uri' });
+  } else if (c.redirectUris.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'give at least one --redirect-uri' });
+  }
 });
 
 export interface ClientDeps {
@@ -74,6 +87,7 @@ export async function createClient(
     postLogoutRedirectUris?: string[] | undefined;
     public?: boolean | undefined;
     firstParty?: boolean | undefined;
+    resourceServer?: boolean | undefined;
   },
 ): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   const parsed = parseInput(createClientInput, input, 'client');
@@ -86,6 +100,7 @@ export async function createClient(
     postLogoutRedirectUris: [...new Set(parsed.postLogoutRedirectUris)],
     public: parsed.public,
     firstParty: parsed.firstParty,
+    resourceServer: parsed.resourceServer,
     sealedSecret: clientSecret === null ? null : deps.secretBox.seal(clientSecret),
     createdAt: new Date(deps.clock.now()).toISOString(),
   };

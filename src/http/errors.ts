@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, toAppError } from '../errors.js';
+import { AppError, ERRORS, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** Gives every request an id (a sane incoming X-Request-Id is kept) and echoes it back. */
@@ -44,7 +44,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     res.status(appError.status).json({
       error: appError.code.toLowerCase(),
-      message: appError.expose ? appError.message : 'Internal error',
+      // A 5xx says only the catalogue's words: what Redis said is for the log above, not the caller.
+      message: appError.status >= 500 ? ERRORS[appError.code].message : appError.message,
       ...(appError.issues.length > 0 && appError.expose ? { issues: appError.issues } : {}),
       requestId,
     });

@@ -1,29 +1,30 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import type { Domain } from '../domain.js';
 import type { RedisClient } from '../redis/client.js';
 import { tenantKey } from '../redis/keys.js';
 import { Script } from '../redis/script.js';
-import { supportStillAllowed, type SupportSessions } from './support-sessions.js';
+import type { Logger } from '../logger.js';
+import { toOidcError } from './errors.js';
+import { oidcRequest } from './request-context.js';
+import { SUPPORT_RECORD_MARGIN_S, supportRecordKey, supportStillAllowed, type SupportSession, type SupportSessions } from './support-sessions.js';
 
 // oidc-provider's storage for one tenant: every record under the tenant's hash tag, so a grant's
 // tokens, its index and their revocation stay in one Redis Cluster slot.
 type Payload = Record<string, unknown> & {
+  jti?: string;
   grantId?: string;
   uid?: string;
   userCode?: string;
   sessionUid?: string;
   accountId?: string;
-  sg?: { actorId: string };
-  extra?: { act?: { sub?: string } };
+  session?: { cookie?: string };
+  /** The support session a record was derived from (a stamp written by this adapter). */
+  sg?: SupportSession;
 };
 
-/**
- * The support user behind a stored token, if any. Access tokens carry it in their `act` claim;
- * refresh tokens have no claims of their own, so the adapter marks them (`sg`) when it stores
- * them. (Authorization codes need no mark: exchanging one runs findAccount, which re-checks.)
- */
-function supportActorOf(payload: Payload): string | undefined {
-  return payload.extra?.act?.sub ?? payload.sg?.actorId;
-}
+/** Records derived from one session that carry its support stamp. */
+const STAMPED = new Set(['Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken']);
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 // KEYS: record. ARGV: epoch seconds. Marks a code or token consumed, keeping its expiry.
@@ -43,6 +44,8 @@ export interface AdapterDeps {
   tenant: string;
   domain: Domain;
   sessions: SupportSessions;
+  clock: Clock;
+  logger?: Logger | undefined;
   /** Called when a support token is found no longer allowed (first use after its access ended). */
   onSupportDenied?: (sessionUid: string | undefined) => void;
 }
@@ -57,12 +60,25 @@ export type AdapterClass = new (name: string) => {
   revokeByGrantId(grantId: string): Promise<void>;
 };
 
+/**
+ * Records are stored under a digest of their id, never the id itself: token values, codes and
+ * session ids are bearer secrets, so a Redis dump or a `KEYS`/`MONITOR` must not yield usable
+ * ones. The ids are 256-bit random values, so an unkeyed SHA-256 cannot be reversed or guessed.
+ */
+export function idDigest(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+function keyOfDigest(prefix: string, tenant: string, model: string, digest: string): string {
+  return tenantKey(prefix, tenant, 'oidc', model, digest);
+}
+
 export function oidcKey(prefix: string, tenant: string, model: string, id: string): string {
-  return tenantKey(prefix, tenant, 'oidc', model, id);
+  return keyOfDigest(prefix, tenant, model, idDigest(id));
 }
 
 export function grantIndexKey(prefix: string, tenant: string, grantId: string): string {
-  return tenantKey(prefix, tenant, 'oidc', 'grant', grantId);
+  return tenantKey(prefix, tenant, 'oidc', 'grant', idDigest(grantId));
 }
 
 /** Revokes every code and token of a grant, from any process (no provider instance needed). */
@@ -72,20 +88,52 @@ export async function revokeGrant(redis: RedisClient, prefix: string, tenant: st
   await redis.del(index, oidcKey(prefix, tenant, 'Grant', grantId), ...members);
 }
 
+/** A stored session found by its uid: its key (to delete it), grant ids and support stamp. */
+export async function storedSessionByUid(redis: RedisClient, prefix: string, tenant: string, uid: string): Promise<{ keys: string[]; grantIds: string[]; stamp: SupportSession | null } | null> {
+  const uidKey = oidcKey(prefix, tenant, 'Session:uid', uid);
+  const digest = await redis.get(uidKey);
+  const key = digest ? keyOfDigest(prefix, tenant, 'Session', digest) : null;
+  const raw = key ? await redis.get(key) : null;
+  if (!key || raw === null) return null;
+  const payload = JSON.parse(raw) as Payload & { authorizations?: Record<string, { grantId?: string }> };
+  const grantIds = Object.values(payload.authorizations ?? {}).flatMap((a) => (a.grantId ? [a.grantId] : []));
+  return { keys: [key, uidKey], grantIds, stamp: payload.sg ?? null };
+}
+
 export function adapterFor(deps: AdapterDeps): AdapterClass {
   const { redis, prefix, tenant, domain, sessions } = deps;
   const key = (model: string, id: string) => oidcKey(prefix, tenant, model, id);
 
-  return class RedisOidcAdapter {
+  /**
+   * The support session a record about to be stored derives from: what this request decided or
+   * read (findAccount, a fresh login, the stored session or token), else the session's mark.
+   */
+  async function stampFor(model: string, payload: Payload): Promise<SupportSession | null> {
+    const uid = model === 'Session' ? payload.uid : payload.sessionUid;
+    if (!uid || !payload.accountId) return null;
+    const state = oidcRequest();
+    const issuing = state?.issuing?.session;
+    if (model !== 'Session' && issuing?.sessionUid === uid) return issuing;
+    const known = state?.sessions.get(uid);
+    if (known !== undefined) return known;
+    return sessions.get(tenant, uid);
+  }
+
+  class RedisOidcAdapter {
     constructor(readonly name: string) {}
 
     async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
       if (this.name === 'Client') throw new Error('clients are registered with `supportgate client create`');
-      const stored: Payload = { ...payload };
-      if (this.name === 'RefreshToken' && payload.sessionUid) {
-        const support = await sessions.get(tenant, payload.sessionUid);
-        if (support) stored.sg = { actorId: support.actor.id };
+      // The id is the key's digest; the value itself is not stored (nor the session id an
+      // interaction keeps a copy of).
+      const { jti: _id, ...stored } = payload;
+      if (this.name === 'Interaction' && stored.session?.cookie) {
+        const { cookie: _sessionId, ...session } = stored.session;
+        stored.session = session;
       }
+      const stamp = STAMPED.has(this.name) ? await stampFor(this.name, payload) : null;
+      if (stamp) stored.sg = stamp;
+      else delete stored.sg;
       const ttl = typeof expiresIn === 'number' && expiresIn > 0 ? Math.ceil(expiresIn) : undefined;
       const k = key(this.name, id);
       const multi = redis.multi();
@@ -99,11 +147,15 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
           multi.expire(g, ttl, 'GT');
         }
       }
+      // The session's support mark must outlive every record it marks: it is extended in the same
+      // write (a no-op for an ordinary session, which has none).
+      if (stamp && ttl) multi.expire(supportRecordKey(prefix, tenant, stamp.sessionUid), ttl + SUPPORT_RECORD_MARGIN_S, 'GT');
       if (payload.uid) {
-        if (ttl) multi.set(key(`${this.name}:uid`, payload.uid), id, 'EX', ttl);
-        else multi.set(key(`${this.name}:uid`, payload.uid), id);
+        const uidKey = key(`${this.name}:uid`, payload.uid);
+        if (ttl) multi.set(uidKey, idDigest(id), 'EX', ttl);
+        else multi.set(uidKey, idDigest(id));
       }
-      if (payload.userCode && ttl) multi.set(key(`${this.name}:userCode`, payload.userCode), id, 'EX', ttl);
+      if (payload.userCode && ttl) multi.set(key(`${this.name}:userCode`, payload.userCode), idDigest(id), 'EX', ttl);
       const results = await multi.exec();
       const failed = results?.find(([err]) => err);
       if (!results || failed) throw failed?.[0] ?? new Error('oidc record not written');
@@ -111,13 +163,27 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
 
     async find(id: string): Promise<Payload | undefined> {
       if (this.name === 'Client') return clientMetadata(domain, tenant, id);
-      const raw = await redis.get(key(this.name, id));
+      const payload = await this.read(key(this.name, id), id);
+      if (payload) payload.jti = id;
+      return payload;
+    }
+
+    /** A stored record by its key; support stamps are noted for the request and re-checked on tokens. */
+    async read(k: string, id?: string): Promise<Payload | undefined> {
+      const raw = await redis.get(k);
       if (raw === null) return undefined;
       const payload = JSON.parse(raw) as Payload;
+      if (!STAMPED.has(this.name)) return payload;
+      const stamp = payload.sg ?? null;
+      const state = oidcRequest();
+      if (this.name === 'Session') {
+        if (payload.uid) state?.sessions.set(payload.uid, stamp);
+        return payload;
+      }
+      if (id) state?.tokens.set(id, stamp);
       // Second layer: a support token works only while may-enter still says yes.
-      const actorId = supportActorOf(payload);
-      if (actorId && payload.accountId) {
-        const decision = await supportStillAllowed(domain, tenant, actorId, payload.accountId);
+      if (stamp && payload.accountId) {
+        const decision = await supportStillAllowed(domain, tenant, stamp.actor.id, payload.accountId, stamp.startedAt);
         if (!decision.ok) {
           deps.onSupportDenied?.(payload.sessionUid);
           return undefined;
@@ -127,17 +193,17 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
-      const id = await redis.get(key(`${this.name}:uid`, uid));
-      return id === null ? undefined : this.find(id);
+      const digest = await redis.get(key(`${this.name}:uid`, uid));
+      return digest === null ? undefined : this.read(keyOfDigest(prefix, tenant, this.name, digest));
     }
 
     async findByUserCode(userCode: string): Promise<Payload | undefined> {
-      const id = await redis.get(key(`${this.name}:userCode`, userCode));
-      return id === null ? undefined : this.find(id);
+      const digest = await redis.get(key(`${this.name}:userCode`, userCode));
+      return digest === null ? undefined : this.read(keyOfDigest(prefix, tenant, this.name, digest));
     }
 
     async consume(id: string): Promise<void> {
-      await consumeScript.run(redis, [key(this.name, id)], [Math.floor(Date.now() / 1000)]);
+      await consumeScript.run(redis, [key(this.name, id)], [Math.floor(deps.clock.now() / 1000)]);
     }
 
     async destroy(id: string): Promise<void> {
@@ -147,7 +213,20 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     async revokeByGrantId(grantId: string): Promise<void> {
       await revokeGrant(redis, prefix, tenant, grantId);
     }
-  };
+  }
+  // A Redis fault inside any of them is answered as the provider's standard 503, never with Redis' words.
+  const methods = RedisOidcAdapter.prototype as unknown as Record<string, (this: unknown, ...args: unknown[]) => Promise<unknown>>;
+  for (const name of ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId']) {
+    const original = methods[name]!;
+    methods[name] = async function (this: unknown, ...args: unknown[]) {
+      try {
+        return await original.apply(this, args);
+      } catch (err) {
+        throw toOidcError(err, deps.logger);
+      }
+    };
+  }
+  return RedisOidcAdapter;
 }
 
 /** A tenant's client record as oidc-provider metadata; the secret is unsealed only here. */
@@ -159,8 +238,10 @@ async function clientMetadata(domain: Domain, tenant: string, clientId: string):
     ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: domain.secretBox.open(c.sealedSecret!), token_endpoint_auth_method: 'client_secret_basic' }),
     redirect_uris: c.redirectUris,
     post_logout_redirect_uris: c.postLogoutRedirectUris,
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
+    // A resource server only introspects: it has no grant and no response type of its own.
+    grant_types: c.resourceServer ? [] : ['authorization_code', 'refresh_token'],
+    response_types: c.resourceServer ? [] : ['code'],
     sg_first_party: c.firstParty,
+    sg_resource_server: c.resourceServer === true,
   };
 }

@@ -1,18 +1,39 @@
+import { z } from 'zod';
 import type { AuditContext } from '../audit/audited.js';
+import type { Party } from '../audit/entry.js';
 import { ERRORS } from '../errors.js';
 import type { Domain } from '../domain.js';
 import { DENY_MESSAGES, mayEnter } from '../support-access/may-enter.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
-import { authenticate } from '../users/users.js';
+import { authenticate, type PublicUser } from '../users/users.js';
 import { parseLoginName } from './login-name.js';
 import type { SupportLoginResult } from './provider.js';
 
 /** The one answer for every failure before a password verified (the catalogue's text). */
 export const INVALID_CREDENTIALS = ERRORS.INVALID_CREDENTIALS.message;
 
-export type LoginOutcome =
-  | { ok: true; accountId: string; username: string; support: SupportLoginResult | null; who: string }
-  | { ok: false; message: string; who: string; cause: string };
+/** Who an outcome's audit entry names: the user who tried (a support user acts, a user acts on itself). */
+interface LoginParties {
+  actor: Party | null;
+  subject: Party | null;
+}
+
+export type LoginOutcome = LoginParties &
+  (
+    | { ok: true; accountId: string; username: string; support: SupportLoginResult | null; who: string }
+    | {
+        ok: false;
+        message: string;
+        who: string;
+        cause: string;
+        /**
+         * The password verified and the answer says so (a support login refused for a named
+         * cause). Never true when the answer is "Invalid username or password", so the limits,
+         * which reset on it, tell a guesser no more than the page does.
+         */
+        verified: boolean;
+      }
+  );
 
 export interface LoginInput {
   /** The issuer's tenant: a client's users can only come from its tenant. */
@@ -34,29 +55,57 @@ export async function checkLogin(domain: Domain, input: LoginInput): Promise<Log
   const typed = input.username.trim().slice(0, 200) || '(empty)';
   if (!parsed || wrongTenant) {
     await domain.hasher.verifyNobody(input.password);
-    return { ok: false, message: INVALID_CREDENTIALS, who: typed, cause: parsed ? 'tenant does not match this application' : 'malformed username' };
+    return { ok: false, message: INVALID_CREDENTIALS, who: typed, cause: parsed ? 'tenant does not match this application' : 'malformed username', verified: false, actor: null, subject: null };
   }
   if (parsed.kind === 'user') {
     const result = await authenticate(domain, input.tenant, parsed.username, input.password);
-    if (!result.ok) return { ok: false, message: INVALID_CREDENTIALS, who: parsed.username, cause: result.reason };
-    return { ok: true, accountId: result.user.id, username: result.user.username, support: null, who: result.user.username };
+    const user = result.user ? userParty(result.user) : null;
+    if (!result.ok) return { ok: false, message: INVALID_CREDENTIALS, who: parsed.username, cause: result.reason, verified: false, actor: user, subject: user };
+    return { ok: true, accountId: result.user.id, username: result.user.username, support: null, who: result.user.username, actor: user, subject: user };
   }
   const who = `${parsed.supportUser}$${parsed.target ?? ''}`;
   const support = await authenticate(domain, MANAGEMENT_TENANT, parsed.supportUser, input.password);
-  if (!support.ok) return { ok: false, message: INVALID_CREDENTIALS, who, cause: `support user: ${support.reason}` };
+  // An existing management user named before the `$` is the actor, so the attempt reaches its
+  // cross-tenant audit index, whether or not its password verified.
+  const actor = support.user ? userParty(support.user) : null;
+  if (!support.ok) return { ok: false, message: INVALID_CREDENTIALS, who, cause: `support user: ${support.reason}`, verified: false, actor, subject: null };
   const decision = await mayEnter(domain, { supportUser: support.user, tenant: input.tenant, target: parsed.target });
-  if (!decision.ok) return { ok: false, message: DENY_MESSAGES[decision.reason], who, cause: decision.reason };
+  if (!decision.ok) {
+    const message = DENY_MESSAGES[decision.reason];
+    return { ok: false, message, who, cause: decision.reason, verified: message !== INVALID_CREDENTIALS, actor, subject: null };
+  }
   return {
     ok: true,
     accountId: decision.target.id,
     username: decision.target.username,
     who: `${decision.supportUser.username}$${decision.target.username}`,
+    actor,
+    subject: userParty(decision.target),
     support: {
       actor: { id: decision.supportUser.id, username: decision.supportUser.username },
       target: { id: decision.target.id, username: decision.target.username },
       until: decision.until,
     },
   };
+}
+
+function userParty(user: Pick<PublicUser, 'id' | 'username' | 'tenant'>): Party {
+  return { type: 'user', id: user.id, name: user.username, tenant: user.tenant };
+}
+
+const loginFormSchema = z.object({
+  csrf: z.string().max(200),
+  tenant: z.string().max(200).default(''),
+  username: z.string().max(300),
+  password: z.string().max(1024),
+});
+
+export type LoginForm = z.infer<typeof loginFormSchema>;
+
+/** The posted login form's fields, or null when one is missing, repeated or too long. */
+export function parseLoginForm(body: unknown): LoginForm | null {
+  const parsed = loginFormSchema.safeParse(body ?? {});
+  return parsed.success ? parsed.data : null;
 }
 
 /** The audit context of a login attempt from a browser. */

@@ -7,6 +7,8 @@ import type { Logger } from '../logger.js';
 import type { KeyMaterial } from '../secrets/keys.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { adapterFor } from './adapter.js';
+import { oidcErrors } from './errors.js';
+import { oidcRequest, type IssuingFor } from './request-context.js';
 import { supportStillAllowed, type SupportSession, type SupportSessions } from './support-sessions.js';
 import { errorPage, logoutPage } from './views.js';
 
@@ -29,25 +31,15 @@ export interface ProviderDeps {
   onSupportDenied?: (tenant: string, sessionUid: string) => void;
 }
 
-interface RequestSupport {
-  session: SupportSession | null;
-  username: string;
-}
-
-// Per request: the support session behind the tokens being issued (found by findAccount or
-// written by loadExistingGrant), read by the synchronous ttl functions and extraTokenClaims.
-const perRequest = new WeakMap<object, RequestSupport>();
-
 const DEFAULT_TTL = { AccessToken: 3600, IdToken: 3600, RefreshToken: 14 * 86_400, Grant: 14 * 86_400, Session: 14 * 86_400, AuthorizationCode: 60 };
 
-/** A lifetime capped at the end of the access that allowed a support session (positive, whole seconds). */
-function capped(ctx: KoaContextWithOIDC | undefined, seconds: number): number {
-  const until = ctx ? perRequest.get(ctx)?.session?.until : undefined;
+/** `seconds`, no later than `until` (epoch ms; null: no limit): a positive whole number, as oidc-provider requires. */
+function cappedAt(until: number | null | undefined, seconds: number, now: number): number {
   if (until === undefined || until === null) return seconds;
-  return Math.max(1, Math.floor(Math.min(seconds, (until - Date.now()) / 1000)));
+  return Math.max(1, Math.floor(Math.min(seconds, (until - now) / 1000)));
 }
 
-function auditWho(s: RequestSupport): string {
+function auditWho(s: IssuingFor): string {
   return s.session ? `${s.session.actor.username}$${s.session.target.username}` : s.username;
 }
 
@@ -60,10 +52,27 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
   const { config, domain, keys, sessions, audit } = deps;
   const issuer = `${config.publicUrl}/t/${tenant}`;
   const prefix = config.redis.prefix;
+  const clock = domain.clock;
+  /** A token lifetime, capped at the end of the access of the support session it is issued to. */
+  const capped = (seconds: number) => cappedAt(oidcRequest()?.issuing?.session?.until, seconds, clock.now());
+  /**
+   * A session's lifetime. A support session checked in this request lives until its access ends;
+   * one not checked (e.g. the logout page) keeps the lifetime it had: only a check may extend it.
+   */
+  const sessionTtl = (session: { uid?: string; exp?: number }) => {
+    const state = oidcRequest();
+    const now = clock.now();
+    const issuing = state?.issuing;
+    if (issuing?.checked && (issuing.session === null || issuing.session.sessionUid === session.uid)) return cappedAt(issuing.session?.until, DEFAULT_TTL.Session, now);
+    const stamp = session.uid ? state?.sessions.get(session.uid) : undefined;
+    if (!stamp) return DEFAULT_TTL.Session;
+    if (typeof session.exp === 'number') return Math.max(1, Math.min(DEFAULT_TTL.Session, session.exp - Math.floor(now / 1000)));
+    return cappedAt(stamp.until, DEFAULT_TTL.Session, now);
+  };
 
 
   const configuration: Configuration = {
-    adapter: adapterFor({ redis: deps.redis, prefix, tenant, domain, sessions, onSupportDenied: (uid) => uid && deps.onSupportDenied?.(tenant, uid) }),
+    adapter: adapterFor({ redis: deps.redis, prefix, tenant, domain, sessions, clock, logger: deps.logger, onSupportDenied: (uid) => uid && deps.onSupportDenied?.(tenant, uid) }),
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {
       keys: keys.cookieSecrets,
@@ -83,9 +92,14 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      // Any client of this tenant (its apps and resource servers) may introspect the tenant's
-      // tokens; other tenants' issuers cannot even find them (separate key space).
-      introspection: { enabled: true, allowedPolicy: async () => true },
+      // A token's introspection is answered only to the client it was issued to, or to a resource
+      // server of this tenant, each authenticated with its secret; anyone else learns only
+      // `active: false`. Other tenants' issuers cannot even find the token (separate key space).
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' && (token.clientId === client.clientId || (client as unknown as { sg_resource_server?: boolean }).sg_resource_server === true),
+      },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       resourceIndicators: { enabled: false },
@@ -99,32 +113,50 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
         },
       },
     },
-    extraClientMetadata: { properties: ['sg_first_party'] },
+    extraClientMetadata: { properties: ['sg_first_party', 'sg_resource_server'] },
     clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     interactions: { url: async (_ctx, interaction) => `/t/${tenant}/interaction/${interaction.uid}` },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
-      AccessToken: (ctx) => capped(ctx, DEFAULT_TTL.AccessToken),
-      IdToken: (ctx) => capped(ctx, DEFAULT_TTL.IdToken),
-      RefreshToken: (ctx) => capped(ctx, DEFAULT_TTL.RefreshToken),
-      AuthorizationCode: (ctx) => capped(ctx, DEFAULT_TTL.AuthorizationCode),
-      Grant: (ctx) => capped(ctx, DEFAULT_TTL.Grant),
-      Session: (ctx) => capped(ctx, DEFAULT_TTL.Session),
+      AccessToken: () => capped(DEFAULT_TTL.AccessToken),
+      IdToken: () => capped(DEFAULT_TTL.IdToken),
+      RefreshToken: () => capped(DEFAULT_TTL.RefreshToken),
+      AuthorizationCode: () => capped(DEFAULT_TTL.AuthorizationCode),
+      Grant: () => capped(DEFAULT_TTL.Grant),
+      Session: (_ctx, session) => sessionTtl(session),
       Interaction: () => 3600,
     },
 
     async findAccount(ctx, sub, token): Promise<Account | undefined> {
       const user = await domain.users.get(tenant, sub);
       if (!user || !user.enabled) return undefined;
-      const sessionUid = (token as { sessionUid?: string } | undefined)?.sessionUid ?? ctx.oidc.session?.uid;
-      const session = sessionUid ? await sessions.get(tenant, sessionUid) : null;
-      if (session) {
-        const decision = await supportStillAllowed(domain, tenant, session.actor.id, session.target.id);
-        if (!decision.ok) return undefined;
-        session.until = decision.until;
+      const state = oidcRequest();
+      // Which support session (if any) this account is used through: the stamp of the code or
+      // token presented, else of the browser's session. The stamp lives on the record itself, so a
+      // session that began as support can never read as an ordinary one.
+      const tokenId = (token as { jti?: string } | undefined)?.jti;
+      const sessionUid = token ? (token as { sessionUid?: string }).sessionUid : ctx.oidc.session?.uid;
+      const fresh = token ? undefined : (ctx.oidc.result as { login?: unknown; support?: SupportLoginResult } | undefined);
+      let session: SupportSession | null;
+      if (fresh?.login && sessionUid) {
+        // A login that just happened decides what the session is (the login checked may-enter).
+        const s = fresh.support;
+        session = s ? { tenant, sessionUid, actor: s.actor, target: s.target, until: s.until, startedAt: clock.now() } : null;
+        state?.sessions.set(sessionUid, session);
+      } else {
+        const known = token ? (tokenId ? state?.tokens.get(tokenId) : undefined) : sessionUid ? state?.sessions.get(sessionUid) : undefined;
+        session = known !== undefined ? known : sessionUid ? await sessions.get(tenant, sessionUid) : null;
+        if (session) {
+          const decision = session.target.id === sub ? await supportStillAllowed(domain, tenant, session.actor.id, sub, session.startedAt) : null;
+          if (!decision?.ok) {
+            deps.onSupportDenied?.(tenant, session.sessionUid);
+            return undefined;
+          }
+          session = { ...session, until: decision.until };
+        }
       }
-      const support: RequestSupport = { session, username: user.username };
-      perRequest.set(ctx, support);
+      const support: IssuingFor = { session, username: user.username, checked: true };
+      if (state) state.issuing = support;
       if (ctx.oidc.route === 'userinfo') {
         await audit.record({
           tenant,
@@ -157,7 +189,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       const accountId = (token as { accountId?: string }).accountId ?? null;
       // findAccount ran first on every grant this issuer offers; if it somehow did not, the
       // token is still recorded (by account id) rather than issued unaudited.
-      const support = perRequest.get(ctx) ?? { session: null, username: accountId ?? 'unknown' };
+      const support = oidcRequest()?.issuing ?? { session: null, username: accountId ?? 'unknown', checked: false };
       const s = support.session;
       // Fail closed: a token whose issue cannot be recorded is not issued.
       if (ctx.oidc.route === 'token') {
@@ -183,17 +215,15 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       const result = ctx.oidc.result as { login?: unknown; support?: SupportLoginResult } | undefined;
       const uid = ctx.oidc.session!.uid;
       if (result?.login) {
-        // A fresh login decides what this session is: a support session, or an ordinary one.
-        if (result.support) {
-          const s: SupportSession = { tenant, sessionUid: uid, actor: result.support.actor, target: result.support.target, until: result.support.until, startedAt: Date.now() };
-          await sessions.save(s, Date.now());
-          perRequest.set(ctx, { session: s, username: s.target.username });
+        // Persist what the fresh login decided (findAccount, just before): the support mark, or
+        // no mark when the user signed in with their own password.
+        const decided = oidcRequest()?.issuing?.session;
+        if (decided && decided.sessionUid === uid) {
+          await sessions.save(decided);
         } else {
           const previous = await sessions.get(tenant, uid);
           if (previous) await sessions.remove(tenant, uid, previous.actor.id);
         }
-      } else if (!perRequest.has(ctx)) {
-        perRequest.set(ctx, { session: await sessions.get(tenant, uid), username: '' });
       }
       const client = ctx.oidc.client!;
       const grantId = (ctx.oidc.result as { consent?: { grantId?: string } } | undefined)?.consent?.grantId || ctx.oidc.session!.grantIdFor(client.clientId);
@@ -217,19 +247,27 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     },
   };
 
+  // Our hooks' failures reach the wire as standard OAuth errors (see errors.ts).
+  const { findAccount, extraTokenClaims, loadExistingGrant } = configuration;
+  configuration.findAccount = oidcErrors(async (ctx, sub, token) => findAccount!(ctx, sub, token), deps.logger);
+  configuration.extraTokenClaims = oidcErrors(async (ctx, token) => extraTokenClaims!(ctx, token), deps.logger);
+  configuration.loadExistingGrant = oidcErrors(async (ctx) => loadExistingGrant!(ctx), deps.logger);
+
   const provider = new Provider(issuer, configuration);
-  provider.proxy = config.trustProxy !== false;
+  // The forwarded headers it reads are set by the gateway itself (routes.ts pinForwardedHeaders).
+  provider.proxy = true;
 
   // Logout and revocation are recorded from the provider's events: they happen inside its
-  // endpoints, after the fact, so a failed entry is logged as an error rather than refused.
-  const recordAfter = async (ctx: KoaContextWithOIDC, action: 'logout' | 'token.revoked', accountId: string | undefined, sessionUid: string | undefined) => {
-    const s = sessionUid ? await sessions.get(tenant, sessionUid) : null;
+  // endpoints, after the fact, so a failed entry is logged as an error rather than refused. Who
+  // it was is taken while the event is emitted, from the records the request read.
+  const recordAfter = async (ctx: KoaContextWithOIDC, action: 'logout' | 'token.revoked', accountId: string | undefined, s: SupportSession | null) => {
     const user = accountId ? await domain.users.get(tenant, accountId) : null;
+    const name = user?.username ?? s?.target.username ?? null;
     await audit.record({
       tenant,
-      who: s ? `${s.actor.username}$${s.target.username}` : (user?.username ?? 'unknown'),
-      actor: s ? { type: 'user', id: s.actor.id, name: s.actor.username, tenant: MANAGEMENT_TENANT } : user ? { type: 'user', id: user.id, name: user.username, tenant } : null,
-      subject: user ? { type: 'user', id: user.id, name: user.username, tenant } : null,
+      who: s ? `${s.actor.username}$${s.target.username}` : (name ?? 'unknown'),
+      actor: s ? { type: 'user', id: s.actor.id, name: s.actor.username, tenant: MANAGEMENT_TENANT } : accountId ? { type: 'user', id: accountId, name, tenant } : null,
+      subject: accountId ? { type: 'user', id: accountId, name, tenant } : null,
       action,
       outcome: 'success',
       channel: 'api',
@@ -238,12 +276,23 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       userAgent: ctx.get('user-agent')?.slice(0, 500) || null,
     });
   };
+  const sessionOf = (ctx: KoaContextWithOIDC) => {
+    const session = ctx.oidc.session;
+    const stamp = session?.uid ? (oidcRequest()?.sessions.get(session.uid) ?? null) : null;
+    return { accountId: session?.accountId, uid: session?.uid, stamp, destroyed: Boolean((session as { destroyed?: boolean } | undefined)?.destroyed) };
+  };
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    recordAfter(ctx, 'logout', ctx.oidc.session?.accountId, ctx.oidc.session?.uid).catch((err: unknown) => deps.logger.error(`logout could not be audited: ${(err as Error).message}`));
+    const { accountId, uid, stamp, destroyed } = sessionOf(ctx);
+    recordAfter(ctx, 'logout', accountId, stamp)
+      // A support session signed out of is over: its mark goes with it.
+      .then(() => (destroyed && uid && stamp ? sessions.remove(tenant, uid, stamp.actor.id) : undefined))
+      .catch((err: unknown) => deps.logger.error(`logout could not be audited: ${(err as Error).message}`));
   });
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => {
     const token = ctx.oidc.entities.AccessToken ?? ctx.oidc.entities.RefreshToken;
-    recordAfter(ctx, 'token.revoked', token?.accountId, token?.sessionUid).catch((err: unknown) => deps.logger.error(`revocation could not be audited: ${(err as Error).message}`));
+    // At the revocation endpoint the revoked token says who; at logout, the session signed out of.
+    const who = token ? { accountId: token.accountId, stamp: oidcRequest()?.tokens.get(token.jti) ?? null } : sessionOf(ctx);
+    recordAfter(ctx, 'token.revoked', who.accountId, who.stamp).catch((err: unknown) => deps.logger.error(`revocation could not be audited: ${(err as Error).message}`));
   });
   return provider;
 }

@@ -3,9 +3,9 @@ import express, { Router, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Domain } from '../domain.js';
 import type { Logger } from '../logger.js';
-import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
-import { checkLogin, loginAuditContext } from './login.js';
-import type { LoginLimits } from './login-limits.js';
+import { checkLogin, loginAuditContext, parseLoginForm, type LoginForm } from './login.js';
+import { withOidcRequest } from './request-context.js';
+import { tooManyFailuresMessage, type LoginLimits } from './login-limits.js';
 import type { ProviderPool } from './pool.js';
 import type { SupportSessions } from './support-sessions.js';
 import { consentPage, errorPage, loginPage, STYLESHEET } from './views.js';
@@ -13,6 +13,8 @@ import { consentPage, errorPage, loginPage, STYLESHEET } from './views.js';
 export interface OidcRoutesDeps {
   pool: ProviderPool;
   domain: Domain;
+  /** PUBLIC_URL: the only origin the issuers' URLs are built from. */
+  publicUrl: string;
   cookieSecret: string;
   logger: Logger;
   sessions: SupportSessions;
@@ -59,7 +61,32 @@ async function buildCsp(domain: Domain, tenant: string): Promise<string> {
   ].join('; ');
 }
 
+/**
+ * oidc-provider (Koa, `proxy` on) builds every URL it answers with from X-Forwarded-Proto/-Host
+ * and takes the client address from the leftmost X-Forwarded-For. Neither may come from a client:
+ * the issuer's URLs are always PUBLIC_URL's, and the address is the one express derived from the
+ * proxies TRUST_PROXY names.
+ */
+function pinForwardedHeaders(req: Request, publicUrl: URL): void {
+  const address = req.ip ?? req.socket.remoteAddress ?? '';
+  req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+  req.headers['x-forwarded-host'] = publicUrl.host;
+  req.headers['x-forwarded-for'] = address;
+  delete req.headers.forwarded;
+}
+
 const form = express.urlencoded({ extended: false, limit: '10kb' });
+
+/** The login form's fields, or null after answering 415 (not a form) or 400 (a field missing, repeated or too long). */
+function loginFormOf(req: Request, res: Response): LoginForm | null {
+  if (!req.is('application/x-www-form-urlencoded')) {
+    res.status(415).type('html').send(errorPage('Sign-in form expected', 'The sign-in form must be sent as a form (application/x-www-form-urlencoded). Go back to the application and sign in again.'));
+    return null;
+  }
+  const fields = parseLoginForm(req.body);
+  if (!fields) res.status(400).type('html').send(errorPage('Sign-in form not valid', 'The sign-in form was incomplete or not valid. Go back to the application and sign in again.'));
+  return fields;
+}
 
 /**
  * The tenant issuers at /t/{tenant}: our login and consent pages for oidc-provider's
@@ -68,6 +95,7 @@ const form = express.urlencoded({ extended: false, limit: '10kb' });
 export function oidcRoutes(deps: OidcRoutesDeps): Router {
   const { pool, domain, cookieSecret, logger } = deps;
   const audit = domain.audit;
+  const publicUrl = new URL(deps.publicUrl);
   const router = Router();
 
   router.get('/static/supportgate.css', (_req, res) => {
@@ -86,7 +114,9 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       res.locals.handler = entry.handler;
       res.locals.tenant = tenant;
       res.setHeader('Content-Security-Policy', await cspFor(domain, tenant));
-      next();
+      pinForwardedHeaders(req, publicUrl);
+      // Everything this request does at the issuer shares one request state (see request-context).
+      withOidcRequest(() => next());
     } catch (err) {
       next(err);
     }
@@ -127,48 +157,43 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
     }
   });
 
+  // The login POST in its steps: the form → the interaction and its CSRF token → the limits,
+  // which count the attempt before the password is checked → the password → the answer, audited
+  // before it is sent.
   router.post('/t/:tenant/interaction/:uid/login', form, async (req, res, next) => {
     try {
+      const fields = loginFormOf(req, res);
+      if (!fields) return;
       const posted = await postedForm(req, res, 'Sign-in');
       if (!posted) return;
-      const { tenant, provider, details, body } = posted;
-      const username = typeof body.username === 'string' ? body.username : '';
-      const address = req.ip ?? 'unknown';
+      const { tenant, provider, details } = posted;
       const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
       const requestId = (res.locals.requestId as string | undefined) ?? null;
       // The form again, with what was typed (never the password) and why it did not work.
       const showForm = (status: number, error: string) =>
-        res.status(status).type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf: csrfToken(cookieSecret, tenant, details.uid), tenant, username, error, clientName: clientId ?? tenant }));
-      const waitSeconds = await deps.limits.wait(tenant, username, address);
-      if (waitSeconds > 0) {
-        const ctx = loginAuditContext(username.trim().slice(0, 200) || '(empty)', req, clientId, requestId);
-        await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: 'rate-limited' });
-        const minutes = Math.ceil(waitSeconds / 60);
-        res.set('Retry-After', String(waitSeconds));
-        showForm(429, `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+        res.status(status).type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf: csrfToken(cookieSecret, tenant, details.uid), tenant, username: fields.username, error, clientName: clientId ?? tenant }));
+      const attempt = await deps.limits.begin(tenant, fields.username, req.ip ?? 'unknown');
+      if (!attempt.allowed) {
+        const ctx = loginAuditContext(fields.username.trim().slice(0, 200) || '(empty)', req, clientId, requestId);
+        await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: `rate-limited (${attempt.limit})` });
+        res.set('Retry-After', String(attempt.retryAfterSeconds));
+        showForm(429, tooManyFailuresMessage(attempt.retryAfterSeconds));
         return;
       }
-      const outcome = await checkLogin(domain, {
-        tenant,
-        tenantField: typeof body.tenant === 'string' ? body.tenant : '',
-        username,
-        password: typeof body.password === 'string' ? body.password : '',
-      });
-      const ctx = loginAuditContext(outcome.who, req, clientId, requestId);
+      const outcome = await checkLogin(domain, { tenant, tenantField: fields.tenant, username: fields.username, password: fields.password });
+      if (outcome.ok || outcome.verified) await deps.limits.verified(attempt);
+      const ctx = { ...loginAuditContext(outcome.who, req, clientId, requestId), actor: outcome.actor };
       if (!outcome.ok) {
-        await deps.limits.failed(tenant, username, address);
-        await audit.record({ ...ctx, tenant, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });
+        await audit.record({ ...ctx, tenant, subject: outcome.subject, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });
         showForm(401, outcome.message);
         return;
       }
-      await deps.limits.succeeded(tenant, username);
       const s = outcome.support;
       // The entry is written before the session exists: no login completes unaudited.
       await audit.record({
         ...ctx,
         tenant,
-        actor: s ? { type: 'user', id: s.actor.id, name: s.actor.username, tenant: MANAGEMENT_TENANT } : { type: 'user', id: outcome.accountId, name: outcome.username, tenant },
-        subject: { type: 'user', id: outcome.accountId, name: outcome.username, tenant },
+        subject: outcome.subject,
         action: 'login.succeeded',
         outcome: 'success',
         details: { amr: ['pwd'], ...(s ? { supportUntil: s.until === null ? null : new Date(s.until).toISOString() } : {}) },

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/client.js';
 import { tenantKey } from '../redis/keys.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
-import { oidcKey, revokeGrant } from './adapter.js';
+import { revokeGrant, storedSessionByUid } from './adapter.js';
 import { supportStillAllowed, type SupportSessions } from './support-sessions.js';
 
 /**
@@ -40,19 +40,19 @@ export class SupportSessionEnder {
 
   /** Ends the session if may-enter no longer allows it. */
   async recheck(tenant: string, sessionUid: string, reason: string): Promise<boolean> {
-    const s = await this.sessions.get(tenant, sessionUid);
+    // The mark names the session's support user; the stored session carries the same stamp, so
+    // a session is found even if its mark went missing.
+    const stored = await storedSessionByUid(this.redis, this.prefix, tenant, sessionUid);
+    const s = (await this.sessions.get(tenant, sessionUid)) ?? stored?.stamp ?? null;
     if (!s) {
       await this.sessions.remove(tenant, sessionUid);
       return false;
     }
-    const decision = await supportStillAllowed(this.domain, tenant, s.actor.id, s.target.id);
+    const decision = await supportStillAllowed(this.domain, tenant, s.actor.id, s.target.id, s.startedAt);
     if (decision.ok) return false;
     if ((await this.redis.set(tenantKey(this.prefix, tenant, 'oidc', 'ended', sessionUid), '1', 'EX', 86_400, 'NX')) !== 'OK') return true;
-    const sessionId = await this.redis.get(oidcKey(this.prefix, tenant, 'Session:uid', sessionUid));
-    const raw = sessionId ? await this.redis.get(oidcKey(this.prefix, tenant, 'Session', sessionId)) : null;
-    const authorizations = raw ? ((JSON.parse(raw) as { authorizations?: Record<string, { grantId?: string }> }).authorizations ?? {}) : {};
-    for (const a of Object.values(authorizations)) if (a.grantId) await revokeGrant(this.redis, this.prefix, tenant, a.grantId);
-    if (sessionId) await this.redis.del(oidcKey(this.prefix, tenant, 'Session', sessionId), oidcKey(this.prefix, tenant, 'Session:uid', sessionUid));
+    for (const grantId of stored?.grantIds ?? []) await revokeGrant(this.redis, this.prefix, tenant, grantId);
+    if (stored) await this.redis.del(...stored.keys);
     await this.sessions.remove(tenant, sessionUid, s.actor.id);
     await this.audit
       .record({
@@ -64,7 +64,7 @@ export class SupportSessionEnder {
         outcome: 'success',
         cause: decision.reason,
         channel: 'system',
-        details: { trigger: reason, grants: Object.keys(authorizations).length },
+        details: { trigger: reason, grants: stored?.grantIds.length ?? 0 },
       })
       .catch((err: unknown) => this.logger?.error(`session.ended could not be audited: ${(err as Error).message}`));
     this.logger?.info(`ended support session ${s.actor.username}$${s.target.username} in ${tenant}: ${decision.reason}`);

@@ -2,7 +2,7 @@ import type { Domain } from '../domain.js';
 import type { RedisClient } from '../redis/client.js';
 import { actorKey, tenantKey } from '../redis/keys.js';
 import { getSettings } from '../settings/settings.js';
-import { decideEntry, type EntryDecision } from '../support-access/may-enter.js';
+import { DENY_MESSAGES, decideEntry, type EntryDecision } from '../support-access/may-enter.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 
 /** What makes a session a support session: who is acting, as whom, until when. */
@@ -24,7 +24,19 @@ const keys = {
   byActor: (p: string, actorId: string) => actorKey(p, actorId, 'oidc', 'support-sessions'),
 };
 
-const MAX_TTL_S = 14 * 86_400;
+/** The key of a session's support record (the adapter extends its life with every record it marks). */
+export const supportRecordKey = keys.record;
+
+/** The longest any record derived from a session may live (Session, Grant, RefreshToken defaults). */
+export const LONGEST_DERIVED_TTL_S = 14 * 86_400;
+/**
+ * How much longer than the records it marks the support record lives. It must never lapse first:
+ * a session whose mark has gone would read as an ordinary session of the target user (issue 8).
+ * So its lifetime is not the access's end (which can move later while the session runs) but the
+ * longest lifetime of anything derived from the session, extended in the same write as every
+ * such record; the access's end is decided again on every use instead.
+ */
+export const SUPPORT_RECORD_MARGIN_S = 86_400;
 
 export class SupportSessions {
   constructor(
@@ -32,9 +44,9 @@ export class SupportSessions {
     private readonly prefix: string,
   ) {}
 
-  async save(s: SupportSession, now: number): Promise<void> {
-    const ttl = s.until === null ? MAX_TTL_S : Math.max(1, Math.min(MAX_TTL_S, Math.ceil((s.until - now) / 1000)));
-    await this.redis.set(keys.record(this.prefix, s.tenant, s.sessionUid), JSON.stringify(s), 'EX', ttl);
+  /** Marks a session as a support session; the mark outlives everything derived from the session. */
+  async save(s: SupportSession): Promise<void> {
+    await this.redis.set(keys.record(this.prefix, s.tenant, s.sessionUid), JSON.stringify(s), 'EX', LONGEST_DERIVED_TTL_S + SUPPORT_RECORD_MARGIN_S);
     await this.redis.sadd(keys.byTenant(this.prefix, s.tenant), s.sessionUid);
     await this.redis.sadd(keys.byActor(this.prefix, s.actor.id), `${s.tenant}/${s.sessionUid}`);
   }
@@ -66,9 +78,10 @@ export class SupportSessions {
 
 /**
  * May this support session still act? The five facts are read together (their commands leave in
- * one write, so it costs one round trip) and decided by the same rule as a login.
+ * one write, so it costs one round trip) and decided by the same rule as a login; a session that
+ * began before the support user's password last changed may not.
  */
-export async function supportStillAllowed(domain: Pick<Domain, 'tenants' | 'users' | 'settings' | 'windows' | 'clock'>, tenant: string, actorId: string, targetId: string): Promise<EntryDecision> {
+export async function supportStillAllowed(domain: Pick<Domain, 'tenants' | 'users' | 'settings' | 'windows' | 'clock'>, tenant: string, actorId: string, targetId: string, startedAt: number): Promise<EntryDecision> {
   const [tenantRecord, supportUser, target, settings, window] = await Promise.all([
     domain.tenants.get(tenant),
     domain.users.get(MANAGEMENT_TENANT, actorId),
@@ -76,5 +89,9 @@ export async function supportStillAllowed(domain: Pick<Domain, 'tenants' | 'user
     getSettings(domain.settings),
     domain.windows.read(tenant),
   ]);
-  return decideEntry({ supportUser, tenant: tenantRecord, target, globalSetting: settings['support.globalAccess'], window, now: domain.clock.now() });
+  const decision = decideEntry({ supportUser, tenant: tenantRecord, target, globalSetting: settings['support.globalAccess'], window, now: domain.clock.now() });
+  if (decision.ok && supportUser?.passwordChangedAt && Date.parse(supportUser.passwordChangedAt) >= startedAt) {
+    return { ok: false, reason: 'support-user-password-changed', message: DENY_MESSAGES['support-user-password-changed'] };
+  }
+  return decision;
 }

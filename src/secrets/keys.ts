@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Config } from '../config.js';
@@ -41,17 +41,46 @@ function writeOnce(file: string, content: string): boolean {
   }
 }
 
-function readJsonFile<T>(file: string, what: string): T {
+function readJsonFile<T>(file: string, what: string, check?: (fd: number) => void): T {
+  let text: string;
+  let fd: number | undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    fd = openSync(file, 'r');
+    check?.(fd);
+    text = readFileSync(fd, 'utf8');
   } catch (err) {
+    if (err instanceof AppError) throw err;
     throw new AppError('INVALID_CONFIG', `cannot read ${what} from ${file}: ${(err as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    // JSON.parse's own message quotes the start of the text: a private key must not reach a log.
+    throw new AppError('INVALID_CONFIG', `cannot read ${what} from ${file}: not valid JSON`);
   }
 }
 
 /**
+ * Production refuses private keys that group or others may read or write. The mode is taken from
+ * the opened file, so the file checked is the file read.
+ */
+function ownerOnly(file: string): (fd: number) => void {
+  return (fd) => {
+    const mode = fstatSync(fd).mode & 0o777;
+    if ((mode & 0o077) === 0) return;
+    throw new AppError(
+      'INVALID_CONFIG',
+      `the signing keys file ${file} has mode 0${mode.toString(8).padStart(3, '0')}: group and others must have no access to private keys; run: chmod 600 ${file}`,
+    );
+  };
+}
+
+/**
  * Keys from config; in development/test, the missing ones are generated once under DATA_DIR and
- * reused on every later start. Production refuses to start without them.
+ * reused on every later start. Production refuses to start without them, or with a signing-keys
+ * file that group or others may read or write.
  */
 export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
   const { signingKeysFile, cookieSecrets, clientSecretsKey } = config.keys;
@@ -73,7 +102,7 @@ export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
 
   let jwks: { keys: JWK[] };
   if (signingKeysFile !== null) {
-    jwks = readJsonFile(signingKeysFile, 'signing keys');
+    jwks = readJsonFile(signingKeysFile, 'signing keys', config.env === 'production' ? ownerOnly(signingKeysFile) : undefined);
   } else {
     generated = writeOnce(devFile('jwks.json'), JSON.stringify(await generateJwks(), null, 2)) || generated;
     jwks = readJsonFile(devFile('jwks.json'), 'development signing keys');

@@ -17,7 +17,9 @@ export type DenyReason =
   | 'target-not-found'
   | 'target-disabled'
   | 'target-protected'
-  | 'no-tenant-admin';
+  | 'no-tenant-admin'
+  // Only for a running session: its support user's password changed after it began.
+  | 'support-user-password-changed';
 
 /** What a support user is told once its own password verified (before that: invalid credentials only). */
 export const DENY_MESSAGES: Record<DenyReason, string> = {
@@ -32,6 +34,7 @@ export const DENY_MESSAGES: Record<DenyReason, string> = {
   'target-disabled': 'this user is disabled',
   'target-protected': 'this user cannot be entered by support',
   'no-tenant-admin': 'this tenant has no enabled administrator',
+  'support-user-password-changed': "the support user's password changed; sign in again",
 };
 
 export type EntryDecision =

@@ -24,6 +24,8 @@ export interface User {
   /** Support users only: tenant ids they may enter, or ['*']. */
   scope: string[];
   passwordHash: string;
+  /** When the password last changed (not at creation): sessions begun before it end. */
+  passwordChangedAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -174,6 +176,7 @@ export async function setUser(
       scope,
       enabled: parsed.enabled ?? current.enabled,
       passwordHash: passwordHash ?? current.passwordHash,
+      ...(passwordHash ? { passwordChangedAt: new Date(deps.clock.now()).toISOString() } : {}),
       updatedAt: new Date(deps.clock.now()).toISOString(),
     };
   });
@@ -182,7 +185,8 @@ export async function setUser(
 
 export type AuthenticationResult =
   | { ok: true; user: User }
-  | { ok: false; reason: 'unknown-user' | 'wrong-password' | 'disabled'; user?: User };
+  /** `user` names an existing account (for the audit), never with its hash. */
+  | { ok: false; reason: 'unknown-user' | 'wrong-password' | 'disabled'; user?: PublicUser };
 
 /**
  * Checks a username and password in one tenant. Exactly one argon2 verify runs on every path,
@@ -195,7 +199,7 @@ export async function authenticate(deps: Pick<UserDeps, 'users' | 'hasher'>, ten
     await deps.hasher.verifyNobody(password);
     return { ok: false, reason: 'unknown-user' };
   }
-  if (!(await deps.hasher.verify(user.passwordHash, password))) return { ok: false, reason: 'wrong-password', user };
-  if (!user.enabled) return { ok: false, reason: 'disabled', user };
+  if (!(await deps.hasher.verify(user.passwordHash, password))) return { ok: false, reason: 'wrong-password', user: toPublicUser(user) };
+  if (!user.enabled) return { ok: false, reason: 'disabled', user: toPublicUser(user) };
   return { ok: true, user };
 }

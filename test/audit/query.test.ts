@@ -115,7 +115,8 @@ describe('audit queries', () => {
     expect(rows.slice(1)).toHaveLength(n);
     for (const r of rows) expect(r).toHaveLength(CSV_COLUMNS.length);
     const failure = rows.find((r) => r[7]!.includes('line break'))!;
-    expect(failure[7]).toBe('invalid credentials, with "quotes", commas\nand a line break');
+    // Control characters are shown escaped (issue 8): the auditor sees that a line break was typed.
+    expect(failure[7]).toBe('invalid credentials, with "quotes", commas\\nand a line break');
   });
 
   it('exports JSON lines that each parse back to the entry', async () => {

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { AuditEntry } from '../../src/audit/entry.js';
 import { CSV_COLUMNS } from '../../src/audit/export.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { operationsFor } from '../../src/operations.js';
 import { tenantKey } from '../../src/redis/keys.js';
@@ -13,6 +14,22 @@ import { dumpUnder, openDomain, testConfig } from '../support/env.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-server.js';
 
 const env = (extra: Record<string, string> = {}) => cliEnv('audit-cli', extra);
+
+// Anything a terminal would act on: C0 (but the line feeds between rows), DEL, C1, bidi controls, line separators.
+const TERMINAL_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/;
+
+/** A failed login whose typed username forges a second row and rewrites the terminal. */
+const FORGED_ROW = 'mallory\n2026-01-01T00:00:00.000Z  acme    admin  login.succeeded  success  -  -';
+const TERMINAL_ATTACK = '\x1b[2K\x1b[1A\x1b]0;owned\x07eve\u202e';
+
+/** Records the failed logins a stranger could cause by typing these usernames into the login form. */
+async function recordForgedLogins(e: NodeJS.ProcessEnv): Promise<void> {
+  const { domain, close } = await openDomain(loadConfig({ env: e }));
+  for (const who of [FORGED_ROW, TERMINAL_ATTACK]) {
+    await domain.audit.record({ tenant: 'acme', who, action: 'login.failed', outcome: 'failure', cause: 'invalid\r\ncredentials', channel: 'login' });
+  }
+  await close();
+}
 
 async function entries(e: NodeJS.ProcessEnv, ...filters: string[]): Promise<AuditEntry[]> {
   const result = await cli(['audit', 'query', '--format', 'jsonl', ...filters], e);
@@ -104,6 +121,40 @@ describe('audited command line', () => {
     expect(failures).toHaveLength(1);
     const bad = await cli(['audit', 'query', '--from', 'last tuesday'], e);
     expect(bad).toMatchObject({ code: 1, stderr: 'supportgate: invalid audit filter: from: must be an ISO date (2026-11-01) or date-time (2026-11-01T09:30:00Z)\n' });
+  });
+
+  it('shows a typed username with a line break or terminal escapes as one visible table row, never a forged row or a live escape', async () => {
+    const e = env();
+    await cli(['tenant', 'create', 'acme'], e);
+    await recordForgedLogins(e);
+    const shown = await cli(['audit', 'query', '--tenant', 'acme', '--action', 'login.*'], e);
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    const lines = shown.stdout.trimEnd().split('\n');
+    // Header, rule, one row per entry, the footer: nothing else.
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toBe('(2 entries, end of results)');
+    expect(shown.stdout).not.toMatch(TERMINAL_CONTROL);
+    expect(lines[2]).toContain('\\x1b[2K\\x1b[1A\\x1b]0;owned\\x07eve\\u202e');
+    expect(lines[3]).toContain('mallory\\n2026-01-01T00:00:00.000Z  acme    admin  login.succeeded');
+    expect(lines[3]).toMatch(/login\.failed\s+failure\s+-\s+invalid\\r\\ncredentials$/);
+    // JSON output stays exact: it escapes control characters itself.
+    const json = JSON.parse((await cli(['audit', 'query', '--tenant', 'acme', '--action', 'login.*', '--json'], e)).stdout) as { entries: AuditEntry[] };
+    expect(json.entries.map((x) => x.who)).toEqual([TERMINAL_ATTACK, FORGED_ROW]);
+  });
+
+  it('exports such a username to CSV with its control characters shown, not raw', async () => {
+    const e = env();
+    await cli(['tenant', 'create', 'acme'], e);
+    await recordForgedLogins(e);
+    const csv = await cli(['audit', 'query', '--tenant', 'acme', '--action', 'login.*', '--format', 'csv'], e);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.replace(/\r\n/g, '')).not.toMatch(TERMINAL_CONTROL);
+    const rows = parseCsv(csv.stdout);
+    expect(rows).toHaveLength(3);
+    expect(rows.slice(1).map((r) => r[4])).toEqual(['\\x1b[2K\\x1b[1A\\x1b]0;owned\\x07eve\\u202e', 'mallory\\n2026-01-01T00:00:00.000Z  acme    admin  login.succeeded  success  -  -']);
+    expect(rows[1]![7]).toBe('invalid\\r\\ncredentials');
+    // The exact values stay in the JSON lines export.
+    expect((await entries(e, '--tenant', 'acme', '--action', 'login.*')).map((x) => x.who)).toEqual([TERMINAL_ATTACK, FORGED_ROW]);
   });
 
   it('refuses an action whose entry cannot be written, and leaves nothing of it behind', async () => {

@@ -42,6 +42,23 @@ describe('supportgate support', () => {
     expect(entries[3]!.actor).toMatchObject({ type: 'user', name: 'john', tenant: 'acme' });
   });
 
+  it('shows a reason with a line break or terminal escapes on its own request row, never as a forged row', async () => {
+    const e = cliEnv('support-cli');
+    await cli(['demo', 'seed'], e);
+    const reason = 'ticket #42\n2026-01-01T00:00:00.000Z  admin  168    active  -  -  approved by the CISO\x1b]0;owned\x07 \x1b[2K\u202eok';
+    expect((await cli(['support', 'enable', 'acme', '--as', 'john', '--reason', reason], e)).code).toBe(0);
+    const status = await cli(['support', 'status', 'acme'], e);
+    expect(status.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/);
+    const lines = status.stdout.split('\n');
+    const table = lines.slice(lines.indexOf('Requests (newest first):') + 1, lines.indexOf('Last support logins: none') - 1);
+    // Header, rule and the one request.
+    expect(table).toHaveLength(3);
+    expect(table[2]).toMatch(/john\s+\d+\s+active\s+\S+\s+-\s+ticket #42\\n2026-01-01T00:00:00.000Z  admin  168    active  -  -  approved by the CISO\\x1b\]0;owned\\x07 \\x1b\[2K\\u202eok$/);
+    // --json carries the reason exactly as it was typed.
+    const json = JSON.parse((await cli(['support', 'status', 'acme', '--json'], e)).stdout) as { requests: { reason: string }[] };
+    expect(json.requests[0]!.reason).toBe(reason);
+  });
+
   it('refuses a request longer than support.maxRequestHours, and requests while global access is on', async () => {
     const e = cliEnv('support-cli');
     await cli(['demo', 'seed'], e);

@@ -9,7 +9,7 @@ describe('login timing', () => {
   let world: OidcWorld;
   // The real password parameters: the difference must hide in a full argon2 verify.
   beforeAll(async () => {
-    world = await oidcWorld('oidc-timing', { ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', ARGON2_PARALLELISM: '1', LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' });
+    world = await oidcWorld('oidc-timing', { ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', ARGON2_PARALLELISM: '1', LOGIN_MAX_FAILURES_PER_ACCOUNT: '100', LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '1000', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' });
   }, 60_000);
   afterAll(async () => world.stop());
 

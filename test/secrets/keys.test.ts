@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -48,13 +48,56 @@ describe('keys and secrets', () => {
     const dir = freshDir();
     const dev = await loadKeyMaterial(loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dir } }));
     const file = join(dir, 'prod-jwks.json');
-    writeFileSync(file, JSON.stringify(dev.jwks));
+    writeFileSync(file, JSON.stringify(dev.jwks), { mode: 0o600 });
     const env = { NODE_ENV: 'production', DATA_DIR: dir, SIGNING_KEYS_FILE: file, COOKIE_SECRETS: 'x'.repeat(32), CLIENT_SECRETS_KEY: dev.clientSecretsKey };
     expect((await loadKeyMaterial(loadConfig({ env }))).source).toBe('config');
     const publicOnly = { keys: dev.jwks.keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub }) => pub) };
     writeFileSync(file, JSON.stringify(publicOnly));
     await expect(loadKeyMaterial(loadConfig({ env }))).rejects.toThrow(/at least one private key/);
     expect(readFileSync(file, 'utf8')).not.toContain('"d"');
+  });
+
+  it('refuses to start production with a signing-keys file that group or others may read or write, naming the file, its mode and the fix', async () => {
+    const dir = freshDir();
+    const dev = await loadKeyMaterial(loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dir } }));
+    const file = join(dir, 'prod-jwks.json');
+    writeFileSync(file, JSON.stringify(dev.jwks), { mode: 0o600 });
+    const env = { NODE_ENV: 'production', DATA_DIR: dir, SIGNING_KEYS_FILE: file, COOKIE_SECRETS: 'x'.repeat(32), CLIENT_SECRETS_KEY: dev.clientSecretsKey };
+    const secretParts = dev.jwks.keys.map((k) => k.d!);
+    for (const mode of [0o644, 0o640, 0o604, 0o620, 0o602, 0o666]) {
+      chmodSync(file, mode);
+      const err = (await loadKeyMaterial(loadConfig({ env })).catch((e: unknown) => e)) as AppError;
+      expect(err).toBeInstanceOf(AppError);
+      expect(err.code).toBe('INVALID_CONFIG');
+      expect(err.message).toBe(
+        `the signing keys file ${file} has mode 0${mode.toString(8)}: group and others must have no access to private keys; run: chmod 600 ${file}`,
+      );
+      for (const d of secretParts) expect(err.message).not.toContain(d.slice(0, 8));
+    }
+    for (const mode of [0o600, 0o400]) {
+      chmodSync(file, mode);
+      expect((await loadKeyMaterial(loadConfig({ env }))).source).toBe('config');
+    }
+  });
+
+  it('keeps working in development with a signing-keys file others may read', async () => {
+    const dir = freshDir();
+    const dev = await loadKeyMaterial(loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dir } }));
+    const file = join(dir, 'shared-jwks.json');
+    writeFileSync(file, JSON.stringify(dev.jwks));
+    chmodSync(file, 0o644);
+    const loaded = await loadKeyMaterial(loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dir, SIGNING_KEYS_FILE: file } }));
+    expect(loaded.jwks).toEqual(dev.jwks);
+  });
+
+  it('names a signing-keys file that is not JSON without quoting any of its content', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'jwks.json');
+    writeFileSync(file, 'dSECRET-PRIVATE-KEY-MATERIAL', { mode: 0o600 });
+    const err = (await loadKeyMaterial(loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dir, SIGNING_KEYS_FILE: file } })).catch((e: unknown) => e)) as AppError;
+    expect(err.code).toBe('INVALID_CONFIG');
+    expect(err.message).toMatch(new RegExp(`^cannot read signing keys from ${file}: not valid JSON`));
+    expect(err.message).not.toContain('SECRET');
   });
 
   it('seals client secrets so that they can be opened only with the key, and detects tampering', () => {

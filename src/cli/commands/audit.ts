@@ -4,6 +4,7 @@ import type { AuditEntry } from '../../audit/entry.js';
 import { writeEntries } from '../../audit/export.js';
 import { parseAuditFilter } from '../../audit/query.js';
 import { requireTenant } from '../../tenants/tenants.js';
+import { printable } from '../../text/printable.js';
 import { table, type CliContext } from '../context.js';
 
 interface QueryOptions {
@@ -37,9 +38,10 @@ function progress(ctx: CliContext, verb: string): ((n: number, what?: string) =>
   return (n, what) => stderr.write(`\r${verb} ${n.toLocaleString('en')} entries${what ? ` (${what})` : ''}...`);
 }
 
+/** One table row; `who`, names and causes can be anything a stranger typed, so none reaches the terminal raw. */
 function row(e: AuditEntry): string[] {
   const subject = e.subject ? `${e.subject.type}:${e.subject.tenant && e.subject.tenant !== e.tenant ? `${e.subject.tenant}/` : ''}${e.subject.name ?? e.subject.id ?? ''}` : '-';
-  return [e.time, e.tenant, e.who, e.action, e.outcome, subject, e.cause ?? '-'];
+  return [e.time, e.tenant, e.who, e.action, e.outcome, subject, e.cause ?? '-'].map(printable);
 }
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { supportStatus, type SupportStatus } from '../../support-access/support.js';
 import type { RequestView } from '../../support-access/window.js';
+import { printable } from '../../text/printable.js';
 import { table, type CliContext } from '../context.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -45,20 +46,23 @@ export function statusText(s: SupportStatus): string {
     `  Support mode:         ${mode}`,
     '',
   ];
+  // A reason is free text and a login's `who` was typed at a login form: neither reaches the terminal raw.
   const logins =
     s.lastLogins.length === 0
       ? ['', 'Last support logins: none']
-      : ['', 'Last support logins (newest first):', ...s.lastLogins.map((l) => `  ${iso(l.at)}  ${l.who}`)];
+      : ['', 'Last support logins (newest first):', ...s.lastLogins.map((l) => `  ${iso(l.at)}  ${printable(l.who)}`)];
   if (s.requests.length === 0) return [...lines, 'Requests: none', ...logins].join('\n');
-  const rows = [...s.requests].reverse().map((r) => [
-    iso(r.openedAt)!,
-    r.openedBy.username,
-    String(r.hours),
-    r.state,
-    iso(r.endsAt) ?? '-',
-    r.closedAt ? `${iso(r.closedAt)} by ${r.closedBy?.username ?? '?'}` : '-',
-    r.reason ?? '-',
-  ]);
+  const rows = [...s.requests].reverse().map((r) =>
+    [
+      iso(r.openedAt)!,
+      r.openedBy.username,
+      String(r.hours),
+      r.state,
+      iso(r.endsAt) ?? '-',
+      r.closedAt ? `${iso(r.closedAt)} by ${r.closedBy?.username ?? '?'}` : '-',
+      r.reason ?? '-',
+    ].map(printable),
+  );
   return [...lines, 'Requests (newest first):', table(['OPENED', 'BY', 'HOURS', 'STATE', 'ENDS', 'CLOSED', 'REASON'], rows), ...logins].join('\n');
 }
 

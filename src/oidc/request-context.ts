@@ -1,0 +1,36 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SupportSession } from './support-sessions.js';
+
+/** Who the tokens of this request are issued to, once findAccount (or a fresh login) decided it. */
+export interface IssuingFor {
+  session: SupportSession | null;
+  username: string;
+  /** True when may-enter was asked during this request: `session.until` is then current. */
+  checked: boolean;
+}
+
+/**
+ * What one request to a tenant issuer learned about support sessions. oidc-provider's models keep
+ * only whitelisted fields, so the support stamp the adapter reads from a stored record would be
+ * lost between the adapter and findAccount, the ttl functions and extraTokenClaims; this
+ * request-scoped store carries it across instead (and nothing outlives the request).
+ */
+export interface OidcRequestState {
+  /** Stamp of each Session record read or decided in this request, by session uid (null: ordinary). */
+  sessions: Map<string, SupportSession | null>;
+  /** Stamp of each code or token read in this request, by its id (null: ordinary). */
+  tokens: Map<string, SupportSession | null>;
+  issuing?: IssuingFor;
+}
+
+const storage = new AsyncLocalStorage<OidcRequestState>();
+
+/** Runs `fn` (an issuer's request handling) with a fresh request state. */
+export function withOidcRequest<T>(fn: () => T): T {
+  return storage.run({ sessions: new Map(), tokens: new Map() }, fn);
+}
+
+/** The current request's state, or undefined outside an issuer request (e.g. the session ender). */
+export function oidcRequest(): OidcRequestState | undefined {
+  return storage.getStore();
+}
