@@ -42,7 +42,8 @@ export interface RelyingParty {
 }
 
 export async function relyingParty(issuer: string, clientId: string, clientSecret: string, redirectUri: string): Promise<RelyingParty> {
-  const config = await client.discovery(new URL(issuer), clientId, clientSecret, undefined, { execute: [client.allowInsecureRequests] });
+  // The gateway's confidential clients are registered for client_secret_basic (openid-client's default would be post).
+  const config = await client.discovery(new URL(issuer), clientId, clientSecret, client.ClientSecretBasic(clientSecret), { execute: [client.allowInsecureRequests] });
   return { config, redirectUri };
 }
 

@@ -9,6 +9,7 @@ import { closeRedis, connectRedis, createRedis, type RedisClient } from '../redi
 import { loadKeyMaterial } from '../secrets/keys.js';
 import { operationsFor, type Operations } from '../operations.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
+import { printable } from '../text/printable.js';
 
 export interface CliIO {
   stdin: Readable;
@@ -102,8 +103,9 @@ export function cliAuditContext(env: NodeJS.ProcessEnv): AuditContext {
   return { who: `cli:${osUser}`, actor: { type: 'service', id: 'cli', name: osUser.slice(0, 200), tenant: null }, channel: 'cli' };
 }
 
-/** Renders rows as an aligned text table. */
-export function table(headers: string[], rows: string[][]): string {
+/** Renders rows as an aligned text table; every cell is made printable (names and reasons can be anything typed). */
+export function table(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(printable));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

@@ -9,6 +9,7 @@ import { registerSupportCommands } from './commands/support.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { registerUserCommands } from './commands/user.js';
 import { CliContext, type CliIO } from './context.js';
+import { printable } from '../text/printable.js';
 
 /** Exit codes: 0 done, 1 refused or failed, 2 usage error, 3 Redis unavailable, 78 bad configuration. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3, config: 78 } as const;
@@ -58,7 +59,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return ctx.failed ? EXIT.failed : EXIT.ok;
   } catch (err) {
     if (err instanceof InvalidArgumentError) {
-      io.stderr.write(ctx.json ? `${JSON.stringify({ error: 'invalid_input', message: err.message })}\n` : `supportgate: ${err.message}\n`);
+      io.stderr.write(ctx.json ? `${JSON.stringify({ error: 'invalid_input', message: err.message })}\n` : `supportgate: ${printable(err.message)}\n`);
       return EXIT.usage;
     }
     if (err instanceof CommanderError) {
@@ -74,7 +75,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       // One line per bad field, all at once.
       for (const issue of issues) io.stderr.write(`supportgate: invalid configuration: ${issue}\n`);
     } else {
-      io.stderr.write(`supportgate: ${message}\n`);
+      // Messages can quote what was typed (a username, a reason): never raw to the terminal.
+      io.stderr.write(`supportgate: ${printable(message)}\n`);
     }
     if (appError.code === 'INVALID_CONFIG') return EXIT.config;
     if (appError.code === 'STORE_UNAVAILABLE') return EXIT.unavailable;

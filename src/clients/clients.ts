@@ -5,6 +5,9 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { requireTenant, tenantIdSchema, type TenantStore } from '../tenants/tenants.js';
 import { parseInput } from '../validation.js';
 
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
 /** An OIDC relying party registered with one tenant's issuer. */
 export interface ClientRecord {
   clientId: string;
@@ -20,6 +23,8 @@ export interface ClientRecord {
    * with its own credentials (other clients only their own tokens). Absent on older records.
    */
   resourceServer?: boolean;
+  /** How a confidential client sends its secret; only this one is accepted. Absent: client_secret_basic. */
+  authMethod?: ClientAuthMethod;
   /** The client secret sealed with the SecretBox; null for public clients. */
   sealedSecret: string | null;
   createdAt: string;
@@ -61,6 +66,7 @@ const createClientInput = z.object({
   public: z.boolean().default(false),
   firstParty: z.boolean().default(false),
   resourceServer: z.boolean().default(false),
+  authMethod: z.enum(CLIENT_AUTH_METHODS, { error: `auth method must be ${CLIENT_AUTH_METHODS.join(' or ')}` }).default('client_secret_basic'),
 }).superRefine((c, ctx) => {
   if (c.resourceServer) {
     if (c.public) ctx.addIssue({ code: 'custom', path: ['public'], message: 'a resource server authenticates with a secret: it cannot be --public' });
@@ -88,6 +94,7 @@ export async function createClient(
     public?: boolean | undefined;
     firstParty?: boolean | undefined;
     resourceServer?: boolean | undefined;
+    authMethod?: string | undefined;
   },
 ): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   const parsed = parseInput(createClientInput, input, 'client');
@@ -101,9 +108,15 @@ export async function createClient(
     public: parsed.public,
     firstParty: parsed.firstParty,
     resourceServer: parsed.resourceServer,
+    ...(parsed.public ? {} : { authMethod: parsed.authMethod }),
     sealedSecret: clientSecret === null ? null : deps.secretBox.seal(clientSecret),
     createdAt: new Date(deps.clock.now()).toISOString(),
   };
   await deps.clients.create(client);
   return { client, clientSecret };
+}
+
+/** The token endpoint auth method a client is registered for (public clients: none). */
+export function clientAuthMethodOf(c: Pick<ClientRecord, 'public' | 'authMethod'>): ClientAuthMethod | 'none' {
+  return c.public ? 'none' : (c.authMethod ?? 'client_secret_basic');
 }

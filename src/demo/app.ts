@@ -36,7 +36,8 @@ function page(body: string): string {
 }
 
 export async function startDemoApp(opts: DemoAppOptions): Promise<{ server: Server; stop: () => Promise<void> }> {
-  const config = await client.discovery(new URL(opts.issuer), opts.clientId, opts.clientSecret, undefined, {
+  // The demo client is registered for client_secret_basic, the gateway's default.
+  const config = await client.discovery(new URL(opts.issuer), opts.clientId, opts.clientSecret, client.ClientSecretBasic(opts.clientSecret), {
     execute: opts.issuer.startsWith('http://') ? [client.allowInsecureRequests] : [],
   });
   const sessions = new Map<string, AppSession>();

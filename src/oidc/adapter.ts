@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { clientAuthMethodOf } from '../clients/clients.js';
 import type { Clock } from '../clock.js';
 import type { Domain } from '../domain.js';
 import type { RedisClient } from '../redis/client.js';
@@ -235,7 +236,7 @@ async function clientMetadata(domain: Domain, tenant: string, clientId: string):
   if (!c) return undefined;
   return {
     client_id: c.clientId,
-    ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: domain.secretBox.open(c.sealedSecret!), token_endpoint_auth_method: 'client_secret_basic' }),
+    ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: domain.secretBox.open(c.sealedSecret!), token_endpoint_auth_method: clientAuthMethodOf(c) }),
     redirect_uris: c.redirectUris,
     post_logout_redirect_uris: c.postLogoutRedirectUris,
     // A resource server only introspects: it has no grant and no response type of its own.

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { KeyMaterial } from '../secrets/keys.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { adapterFor } from './adapter.js';
+import { registeredAuthMethodOnly } from './registered-auth-method.js';
 import { oidcErrors } from './errors.js';
 import { oidcRequest, type IssuingFor } from './request-context.js';
 import { supportStillAllowed, type SupportSession, type SupportSessions } from './support-sessions.js';
@@ -256,6 +257,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
   const provider = new Provider(issuer, configuration);
   // The forwarded headers it reads are set by the gateway itself (routes.ts pinForwardedHeaders).
   provider.proxy = true;
+  provider.use(registeredAuthMethodOnly(domain.clients, tenant));
 
   // Logout and revocation are recorded from the provider's events: they happen inside its
   // endpoints, after the fact, so a failed entry is logged as an error rather than refused. Who

@@ -77,12 +77,16 @@ function pinForwardedHeaders(req: Request, publicUrl: URL): void {
 
 const form = express.urlencoded({ extended: false, limit: '10kb' });
 
+/** True after answering 415 to a POST that is not a form (JSON, XML, multipart, no body...). */
+function notAForm(req: Request, res: Response, what: string): boolean {
+  if (req.is('application/x-www-form-urlencoded')) return false;
+  res.status(415).type('html').send(errorPage(`${what} form expected`, `The ${what.toLowerCase()} form must be sent as a form (application/x-www-form-urlencoded). Go back to the application and sign in again.`));
+  return true;
+}
+
 /** The login form's fields, or null after answering 415 (not a form) or 400 (a field missing, repeated or too long). */
 function loginFormOf(req: Request, res: Response): LoginForm | null {
-  if (!req.is('application/x-www-form-urlencoded')) {
-    res.status(415).type('html').send(errorPage('Sign-in form expected', 'The sign-in form must be sent as a form (application/x-www-form-urlencoded). Go back to the application and sign in again.'));
-    return null;
-  }
+  if (notAForm(req, res, 'Sign-in')) return null;
   const fields = parseLoginForm(req.body);
   if (!fields) res.status(400).type('html').send(errorPage('Sign-in form not valid', 'The sign-in form was incomplete or not valid. Go back to the application and sign in again.'));
   return fields;
@@ -131,8 +135,9 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
   const postedForm = async (req: Request, res: Response, what: string) => {
     const tenant = res.locals.tenant as string;
     const provider = res.locals.provider as Provider;
+    if (notAForm(req, res, what)) return null;
     const details = await interaction(req, res);
-    const body = req.body as Record<string, unknown>;
+    const body = (req.body ?? {}) as Record<string, unknown>;
     if (!csrfValid(cookieSecret, tenant, details.uid, body.csrf)) {
       res.status(403).type('html').send(errorPage(`${what} expired`, `This ${what.toLowerCase()} form is no longer valid. Go back to the application and sign in again.`));
       return null;

@@ -38,6 +38,12 @@ describe('the login POST accepts the sign-in form only', () => {
     expect(await res.text()).toContain('The sign-in form must be sent as a form');
   });
 
+  it('answers the consent form posted as JSON with 415 too, not a server error', async () => {
+    const res = await browser.request(form.action.replace(/\/login$/, '/consent'), { method: 'POST', body: JSON.stringify({ csrf: form.csrf, decision: 'allow' }), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(415);
+    expect(await res.text()).toContain('The consent form must be sent as a form');
+  });
+
   const formWith = (edit: (body: URLSearchParams) => void) => {
     const body = new URLSearchParams(fields());
     edit(body);

@@ -4,7 +4,6 @@ import type { AuditEntry } from '../../audit/entry.js';
 import { writeEntries } from '../../audit/export.js';
 import { parseAuditFilter } from '../../audit/query.js';
 import { requireTenant } from '../../tenants/tenants.js';
-import { printable } from '../../text/printable.js';
 import { table, type CliContext } from '../context.js';
 
 interface QueryOptions {
@@ -38,10 +37,10 @@ function progress(ctx: CliContext, verb: string): ((n: number, what?: string) =>
   return (n, what) => stderr.write(`\r${verb} ${n.toLocaleString('en')} entries${what ? ` (${what})` : ''}...`);
 }
 
-/** One table row; `who`, names and causes can be anything a stranger typed, so none reaches the terminal raw. */
+/** One table row (`table` makes what a stranger typed printable). */
 function row(e: AuditEntry): string[] {
   const subject = e.subject ? `${e.subject.type}:${e.subject.tenant && e.subject.tenant !== e.tenant ? `${e.subject.tenant}/` : ''}${e.subject.name ?? e.subject.id ?? ''}` : '-';
-  return [e.time, e.tenant, e.who, e.action, e.outcome, subject, e.cause ?? '-'].map(printable);
+  return [e.time, e.tenant, e.who, e.action, e.outcome, subject, e.cause ?? '-'];
 }
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {

@@ -14,12 +14,13 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--post-logout-redirect-uri <uri>', 'where logout may send the browser back (repeatable)', collect)
     .option('--public', 'a public client (SPA, native app): no secret, PKCE required')
     .option('--first-party', "a platform's own app: users are not asked for consent")
+    .option('--auth-method <method>', 'how a confidential client sends its secret: client_secret_basic (default) or client_secret_post; the other is refused')
     .option('--resource-server', 'an API that signs nobody in but may introspect every token of the tenant (confidential, no redirect URIs)')
     .action(
       async (
         tenant: string,
         clientId: string,
-        opts: { redirectUri?: string[]; postLogoutRedirectUri?: string[]; public?: boolean; firstParty?: boolean; resourceServer?: boolean },
+        opts: { redirectUri?: string[]; postLogoutRedirectUri?: string[]; public?: boolean; firstParty?: boolean; resourceServer?: boolean; authMethod?: string },
       ) => {
         const ops = await ctx.operations();
         const { client: created, clientSecret } = await ops.createClient({
@@ -30,6 +31,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
           public: opts.public,
           firstParty: opts.firstParty,
           resourceServer: opts.resourceServer,
+          authMethod: opts.authMethod,
         });
         const shown = { ...toPublicClient(created), client_id: created.clientId, client_secret: clientSecret };
         ctx.print(shown, () =>

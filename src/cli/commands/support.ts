@@ -61,7 +61,7 @@ export function statusText(s: SupportStatus): string {
       iso(r.endsAt) ?? '-',
       r.closedAt ? `${iso(r.closedAt)} by ${r.closedBy?.username ?? '?'}` : '-',
       r.reason ?? '-',
-    ].map(printable),
+    ],
   );
   return [...lines, 'Requests (newest first):', table(['OPENED', 'BY', 'HOURS', 'STATE', 'ENDS', 'CLOSED', 'REASON'], rows), ...logins].join('\n');
 }

@@ -1,0 +1,93 @@
+import type { IncomingMessage } from 'node:http';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { clientAuthMethodOf, type ClientStore } from '../clients/clients.js';
+
+// The endpoints where a client authenticates (paths relative to the issuer).
+const CLIENT_AUTH_ENDPOINTS = /\/token(\/introspection|\/revocation)?$/;
+// oidc-provider's own limit for these bodies.
+const BODY_LIMIT = 56 * 1024;
+
+/**
+ * oidc-provider accepts a client's secret sent either way (HTTP Basic or the form body) whichever
+ * of the two the client is registered for; a client gets the one method it is registered for.
+ * The body is read here and put back unchanged for the provider, which parses it itself (a
+ * parser in front of it is not supported).
+ */
+export function registeredAuthMethodOnly(clients: Pick<ClientStore, 'get'>, tenant: string) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<unknown> => {
+    if (ctx.method !== 'POST' || !CLIENT_AUTH_ENDPOINTS.test(ctx.path) || !ctx.is('application/x-www-form-urlencoded')) return next();
+    const length = Number(ctx.get('content-length'));
+    if (!Number.isSafeInteger(length) || length <= 0 || length > BODY_LIMIT) {
+      // Without a length the body cannot be looked at and put back; real clients always send one.
+      return refuse(ctx, length > BODY_LIMIT ? 413 : 411, 'invalid_request', length > BODY_LIMIT ? 'request body too large' : 'Content-Length is required');
+    }
+    const body = await peek(ctx.req, length);
+    if (body === null) return refuse(ctx, 400, 'invalid_request', 'request size did not match content length');
+    const params = new URLSearchParams(body.toString('latin1'));
+    const basic = basicClientId(ctx.get('authorization'));
+    const presented = params.has('client_secret') ? 'client_secret_post' : basic !== null ? 'client_secret_basic' : null;
+    const clientId = params.get('client_id') ?? basic;
+    if (presented === null || !clientId) return next();
+    const client = await clients.get(tenant, clientId);
+    // Unknown clients and public ones are the provider's to refuse.
+    if (!client || client.public) return next();
+    const registered = clientAuthMethodOf(client);
+    if (registered !== presented) {
+      ctx.set('WWW-Authenticate', 'Basic realm="supportgate"');
+      return refuse(ctx, 401, 'invalid_client', `client authentication failed: this client is registered for ${registered}`);
+    }
+    return next();
+  };
+}
+
+function refuse(ctx: KoaContextWithOIDC, status: number, error: string, description: string): undefined {
+  ctx.status = status;
+  ctx.body = { error, error_description: description };
+  return undefined;
+}
+
+/** The client id of an `Authorization: Basic` header (form-encoded, as RFC 6749 2.3.1 says), or null. */
+function basicClientId(header: string): string | null {
+  const m = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i <= 0) return null;
+  try {
+    return decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+/** Resolves on the stream's next 'readable', end, error or close (never rejects). */
+function moreOrEnd(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    const events = ['readable', 'end', 'error', 'close'] as const;
+    const done = () => {
+      for (const e of events) req.off(e, done);
+      resolve();
+    };
+    for (const e of events) req.on(e, done);
+  });
+}
+
+/** Reads exactly `length` bytes and puts them back at the head of the stream (null if it ends short). */
+async function peek(req: IncomingMessage, length: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  while (received < length) {
+    const chunk = req.read() as Buffer | null;
+    if (chunk !== null) {
+      chunks.push(chunk);
+      received += chunk.length;
+      continue;
+    }
+    if (req.readableEnded || req.destroyed) break;
+    await moreOrEnd(req);
+  }
+  const body = Buffer.concat(chunks, received);
+  // Put back in the same tick as the last read, before the stream can signal its end.
+  if (received > 0) req.unshift(body);
+  return received === length ? body : null;
+}
