@@ -232,7 +232,8 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
 
 /** A tenant's client record as oidc-provider metadata; the secret is unsealed only here. */
 async function clientMetadata(domain: Domain, tenant: string, clientId: string): Promise<Payload | undefined> {
-  const c = await domain.clients.get(tenant, clientId);
+  const known = oidcRequest()?.clients.get(clientId);
+  const c = known !== undefined ? known : await domain.clients.get(tenant, clientId);
   if (!c) return undefined;
   return {
     client_id: c.clientId,

@@ -6,6 +6,9 @@ import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { usernameKey } from '../users/users.js';
 import { parseLoginName } from './login-name.js';
 
+/** How long an attempt refused while others of its account are being checked waits for them. */
+const IN_FLIGHT_WAIT_MS = 3000;
+
 /** Which limit refused a sign-in: recorded as the audit cause `rate-limited (<limit>)`. */
 export type LoginLimit = 'account-address' | 'address' | 'account';
 
@@ -44,6 +47,7 @@ export class LoginLimits {
   private readonly address: RateLimiterRedis;
   private readonly knownPrefix: string;
   private readonly knownSeconds: number;
+  private readonly inFlightPrefix: string;
 
   constructor(
     private readonly redis: RedisClient,
@@ -66,6 +70,7 @@ export class LoginLimits {
     );
     this.address = new RateLimiterRedis({ ...lock, keyPrefix: `${prefix}rl:login-address`, points: login.maxFailuresPerAddress });
     this.knownPrefix = `${prefix}login-known:`;
+    this.inFlightPrefix = `${prefix}login-in-flight:`;
     this.knownSeconds = login.knownAddressDays * 86400;
   }
 
@@ -86,11 +91,49 @@ export class LoginLimits {
   /**
    * Counts a sign-in attempt before its password is checked, or refuses it. The limits are spent
    * one after the other, so an attempt refused by one does not count against the next.
+   *
+   * Counting first means attempts still being checked count too: a few correct sign-ins of one
+   * account at once (several tabs, an app's retries) would fill a limit of 3 without a single
+   * failure. So a refusal while other attempts of the same account and address are still being
+   * checked waits for them (briefly) and counts again: if one of them verified, the counts were
+   * reset and this one passes; if they failed, it is refused as it should be.
    */
   async begin(tenant: string, typed: string, address: string): Promise<LoginAttempt> {
     const account = this.accountOf(tenant, typed);
     // Addresses are only ever keys here: hashed, so Redis holds no list of client addresses.
     const place = createHash('sha256').update(address).digest('base64url').slice(0, 22);
+    const first = await this.countInFlight(account, place);
+    if (first.allowed) return first;
+    // Wait for the attempts being checked right now (each announced itself before it counted).
+    const key = this.inFlightKey(account, place);
+    const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+    let waited = false;
+    while (Number((await this.redis.get(key)) ?? 0) > 0 && Date.now() < deadline) {
+      waited = true;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return waited ? this.countInFlight(account, place) : first;
+  }
+
+  /** Counts the attempt; while it may check its password it stays announced as in flight. */
+  private async countInFlight(account: Account, place: string): Promise<LoginAttempt> {
+    const key = this.inFlightKey(account, place);
+    await this.redis.multi().incr(key).expire(key, 60).exec();
+    const attempt = await this.count(account, place);
+    if (!attempt.allowed) await this.redis.decr(key);
+    return attempt;
+  }
+
+  /** The attempt's password check is over (whatever its result): it no longer holds others back. */
+  async finished(attempt: LoginAttempt & { allowed: true }): Promise<void> {
+    await this.redis.decr(this.inFlightKey(attempt.account, attempt.place));
+  }
+
+  private inFlightKey(account: Account, place: string): string {
+    return `${this.inFlightPrefix}${account.key}:${place}`;
+  }
+
+  private async count(account: Account, place: string): Promise<LoginAttempt> {
     const limiters = this.limitersOf(account);
     const refusal =
       (await spend(limiters.perAddress, `${account.key}:${place}`, 'account-address')) ??

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientAuthMethodOf, type ClientStore } from '../clients/clients.js';
+import { oidcRequest } from './request-context.js';
 
 // The endpoints where a client authenticates (paths relative to the issuer).
 const CLIENT_AUTH_ENDPOINTS = /\/token(\/introspection|\/revocation)?$/;
@@ -29,6 +30,8 @@ export function registeredAuthMethodOnly(clients: Pick<ClientStore, 'get'>, tena
     const clientId = params.get('client_id') ?? basic;
     if (presented === null || !clientId) return next();
     const client = await clients.get(tenant, clientId);
+    // The provider reads the same client next: it gets this record instead of a second read.
+    oidcRequest()?.clients.set(clientId, client);
     // Unknown clients and public ones are the provider's to refuse.
     if (!client || client.public) return next();
     const registered = clientAuthMethodOf(client);

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClientRecord } from '../clients/clients.js';
 import type { SupportSession } from './support-sessions.js';
 
 /** Who the tokens of this request are issued to, once findAccount (or a fresh login) decided it. */
@@ -21,13 +22,15 @@ export interface OidcRequestState {
   /** Stamp of each code or token read in this request, by its id (null: ordinary). */
   tokens: Map<string, SupportSession | null>;
   issuing?: IssuingFor;
+  /** Client records already read in this request (the auth-method check reads the client first). */
+  clients: Map<string, ClientRecord | null>;
 }
 
 const storage = new AsyncLocalStorage<OidcRequestState>();
 
 /** Runs `fn` (an issuer's request handling) with a fresh request state. */
 export function withOidcRequest<T>(fn: () => T): T {
-  return storage.run({ sessions: new Map(), tokens: new Map() }, fn);
+  return storage.run({ sessions: new Map(), tokens: new Map(), clients: new Map() }, fn);
 }
 
 /** The current request's state, or undefined outside an issuer request (e.g. the session ender). */

@@ -185,8 +185,13 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
         showForm(429, tooManyFailuresMessage(attempt.retryAfterSeconds));
         return;
       }
-      const outcome = await checkLogin(domain, { tenant, tenantField: fields.tenant, username: fields.username, password: fields.password });
-      if (outcome.ok || outcome.verified) await deps.limits.verified(attempt);
+      let outcome: Awaited<ReturnType<typeof checkLogin>>;
+      try {
+        outcome = await checkLogin(domain, { tenant, tenantField: fields.tenant, username: fields.username, password: fields.password });
+        if (outcome.ok || outcome.verified) await deps.limits.verified(attempt);
+      } finally {
+        await deps.limits.finished(attempt);
+      }
       const ctx = { ...loginAuditContext(outcome.who, req, clientId, requestId), actor: outcome.actor };
       if (!outcome.ok) {
         await audit.record({ ...ctx, tenant, subject: outcome.subject, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });

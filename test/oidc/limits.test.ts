@@ -58,6 +58,19 @@ describe('failed sign-ins are limited per account and address, per address, and 
     expect(tally(manyAddresses.map((r) => r.status))).toEqual({ verified: 6, refused: 194 });
   }, 60_000);
 
+  it('several correct sign-ins of one account at once from one address all succeed (no failure, no lock)', async () => {
+    // Attempts are counted before their password is checked: more correct ones at once than the
+    // limit must still pass, as the checks of the first ones reset the count.
+    const attempts = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const browser = new BrowserAt('10.5.0.1');
+        const form = await openLoginForm(acme, browser);
+        return postLogin(browser, form, { tenant: 'acme', username: 'kim', password: 'kim-secret-pw' }, '10.5.0.1');
+      }),
+    );
+    expect(attempts.map((a) => a.status)).toEqual([303, 303, 303, 303, 303, 303]);
+  });
+
   it("a stranger's failures cannot make john's correct password fail from john's own address", async () => {
     expect((await signIn(acme, 'john', 'john-secret-pw', at('10.2.0.1'))).ok).toBe(true);
     // A stranger guesses from four addresses, three guesses each.
