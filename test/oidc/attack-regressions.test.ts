@@ -5,12 +5,12 @@ import type { AuditEntry } from '../../src/audit/entry.js';
 import { startGateway, type Gateway } from '../../src/main.js';
 import { operationsFor } from '../../src/operations.js';
 import { dumpUnder, openDomain } from '../support/env.js';
+import { untilInactive, usable, type Tokens } from './tokens.js';
 import { oidcWorld, type OidcWorld } from './setup.js';
 
 // Regressions for the defects the login attack found (issue 8), each through the real endpoints
 // with openid-client as the tenant app, against a real gateway on real Redis.
 
-type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
 
 const insecure = { execute: [client.allowInsecureRequests] };
 
@@ -40,22 +40,7 @@ async function newAudit(world: OidcWorld, action: string, before: number): Promi
   }
 }
 
-/** What a tenant app sees of a token: introspection, refresh, userinfo. */
-async function usable(rp: RelyingParty, t: Tokens): Promise<{ active: boolean; refresh: string; userinfo: string }> {
-  const active = (await client.tokenIntrospection(rp.config, t.access_token)).active;
-  const refresh = await client.refreshTokenGrant(rp.config, t.refresh_token!).then(() => 'ok', (e: { error?: string }) => e.error ?? 'error');
-  const userinfo = await client.fetchUserInfo(rp.config, t.access_token, t.claims()!.sub).then(() => 'ok', (e: { status?: number; response?: Response }) => String(e.response?.status ?? e.status ?? 'error'));
-  return { active, refresh, userinfo };
-}
 
-/** Polls introspection until the token is inactive; throws after 3 s. */
-async function untilInactive(rp: RelyingParty, t: Tokens): Promise<void> {
-  const start = Date.now();
-  while ((await client.tokenIntrospection(rp.config, t.access_token)).active) {
-    if (Date.now() - start > 3000) throw new Error('token still active after 3 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("a token's introspection is answered only to its own client or a resource server of the tenant", () => {
   let world: OidcWorld;

@@ -2,26 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { relyingParty, signIn, type RelyingParty } from '../../bench/oidc-client.js';
 import { cliProcess } from '../support/cli.js';
+import { untilInactive, usable } from './tokens.js';
 import { oidcWorld, type OidcWorld } from './setup.js';
 
-type Tokens = { access_token: string; refresh_token?: string | undefined; claims(): { sub: string } | undefined };
 
-/** What a tenant app sees of a token: introspection, refresh, userinfo. */
-async function usable(rp: RelyingParty, t: Tokens): Promise<{ active: boolean; refresh: string; userinfo: string }> {
-  const active = (await client.tokenIntrospection(rp.config, t.access_token)).active;
-  const refresh = await client.refreshTokenGrant(rp.config, t.refresh_token!).then(() => 'ok', (e: { error?: string }) => e.error ?? 'error');
-  const userinfo = await client.fetchUserInfo(rp.config, t.access_token, t.claims()!.sub).then(() => 'ok', (e: { status?: number; response?: Response }) => String(e.response?.status ?? e.status ?? 'error'));
-  return { active, refresh, userinfo };
-}
 
-async function untilEnded(rp: RelyingParty, t: Tokens): Promise<number> {
-  const start = Date.now();
-  while ((await client.tokenIntrospection(rp.config, t.access_token)).active) {
-    if (Date.now() - start > 3000) throw new Error('token still active after 3 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now() - start;
-}
 
 describe('when support access ends, every support session ends at once', () => {
   let world: OidcWorld;
@@ -53,7 +38,7 @@ describe('when support access ends, every support session ends at once', () => {
     if (!john.ok) throw new Error(john.error);
     const before = (await sessionEnded()).length;
     await world.ops.closeSupport({ tenant: 'acme', username: 'admin' });
-    expect(await untilEnded(acme, tokens)).toBeLessThan(1000);
+    expect(await untilInactive(acme, tokens)).toBeLessThan(1000);
     expect(await usable(acme, tokens)).toEqual({ active: false, refresh: 'invalid_grant', userinfo: '401' });
     // The first layer destroyed the session's grant and recorded it, under jill$john.
     for (let i = 0; i < 50 && (await sessionEnded()).length === before; i++) await new Promise((r) => setTimeout(r, 20));
@@ -68,7 +53,7 @@ describe('when support access ends, every support session ends at once', () => {
     const env = { PATH: process.env.PATH, NODE_ENV: 'test', REDIS_URL: world.config.redis.url, REDIS_PREFIX: world.config.redis.prefix, DATA_DIR: world.config.dataDir };
     const closed = await cliProcess(['support', 'disable', 'acme', '--as', 'admin'], env);
     expect(closed.code).toBe(0);
-    expect(await untilEnded(acme, tokens)).toBeLessThan(1000);
+    expect(await untilInactive(acme, tokens)).toBeLessThan(1000);
     expect(await usable(acme, tokens)).toEqual({ active: false, refresh: 'invalid_grant', userinfo: '401' });
   }, 30_000);
 
@@ -77,7 +62,7 @@ describe('when support access ends, every support session ends at once', () => {
     const tokens = await supportTokens();
     expect((await client.tokenIntrospection(acme.config, tokens.access_token)).active).toBe(true);
     await world.ops.setSetting('support.globalAccess', 'false');
-    expect(await untilEnded(acme, tokens)).toBeLessThan(1000);
+    expect(await untilInactive(acme, tokens)).toBeLessThan(1000);
     expect(await usable(acme, tokens)).toEqual({ active: false, refresh: 'invalid_grant', userinfo: '401' });
   });
 
@@ -85,11 +70,11 @@ describe('when support access ends, every support session ends at once', () => {
     await world.ops.openSupport({ tenant: 'acme', username: 'john' });
     let tokens = await supportTokens();
     await world.ops.setUser({ tenant: 'acme', username: 'john', enabled: false });
-    expect(await untilEnded(acme, tokens)).toBeLessThan(1000);
+    expect(await untilInactive(acme, tokens)).toBeLessThan(1000);
     await world.ops.setUser({ tenant: 'acme', username: 'john', enabled: true });
     tokens = await supportTokens();
     await world.ops.setUser({ tenant: 'management', username: 'jill', scope: ['beta'] });
-    expect(await untilEnded(acme, tokens)).toBeLessThan(1000);
+    expect(await untilInactive(acme, tokens)).toBeLessThan(1000);
     await world.ops.setUser({ tenant: 'management', username: 'jill', scope: ['acme', 'beta'] });
   });
 
