@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startGateway } from '../src/main.js';
 import { adapterFor } from '../src/oidc/adapter.js';
-import { SupportSessions } from '../src/oidc/support-sessions.js';
+import { RedisSupportSessionStore } from '../src/support-access/redis-support-session-store.js';
 import { operationsFor } from '../src/operations.js';
 import { loadKeyMaterial } from '../src/secrets/keys.js';
 import { Argon2idHasher } from '../src/users/passwords.js';
@@ -75,7 +75,7 @@ export async function runOidcBench(seconds: number): Promise<void> {
     // Introspection: the gateway's issuer against a bare provider on the same adapter and tokens.
     const keys = await loadKeyMaterial(config);
     const bare = new Provider(`${config.publicUrl}/t/acme`, {
-      adapter: adapterFor({ redis: gateway.redis, prefix: config.redis.prefix, tenant: 'acme', domain: gateway.domain, clock: gateway.domain.clock, sessions: new SupportSessions(gateway.redis, config.redis.prefix) }),
+      adapter: adapterFor({ redis: gateway.redis, prefix: config.redis.prefix, tenant: 'acme', domain: gateway.domain, clock: gateway.domain.clock, sessions: new RedisSupportSessionStore(gateway.redis, config.redis.prefix) }),
       jwks: keys.jwks as never,
       cookies: { keys: keys.cookieSecrets },
       extraClientMetadata: { properties: ['sg_first_party', 'sg_resource_server'] },

@@ -13,8 +13,9 @@ import { ProviderPool } from './oidc/pool.js';
 import { createTenantProvider } from './oidc/provider.js';
 import { LoginLimits } from './oidc/login-limits.js';
 import { oidcRoutes } from './oidc/routes.js';
-import { SupportSessionEnder } from './oidc/session-ender.js';
-import { SupportSessions } from './oidc/support-sessions.js';
+import { OidcSessionRevoker } from './oidc/revoker.js';
+import { RedisSupportSessionStore } from './support-access/redis-support-session-store.js';
+import { SupportSessionEnder } from './support-access/session-ender.js';
 import { loadKeyMaterial } from './secrets/keys.js';
 import { ensureManagementTenant } from './tenants/tenants.js';
 
@@ -56,10 +57,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
   });
   const domain = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger);
-  const sessions = new SupportSessions(redis, config.redis.prefix);
-  const ender = new SupportSessionEnder(redis, config.redis.prefix, domain, sessions, domain.audit, logger);
+  const sessions = new RedisSupportSessionStore(redis, config.redis.prefix);
+  const ender = new SupportSessionEnder({ access: domain, tenants: domain.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger });
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
-  const pool = new ProviderPool(domain.tenants, (tenant) =>
+  const pool = new ProviderPool(domain.tenants, domain.clock, (tenant) =>
     createTenantProvider(tenant, {
       config, redis, domain, keys, sessions, logger, audit: domain.audit,
       onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),

@@ -124,7 +124,3 @@ export function hashEntry(entry: Omit<AuditEntry, 'hash'> | AuditEntry): string 
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
-/** `jill$john` for a support session, the username otherwise. */
-export function auditName(user: string, supportUser?: string | null): string {
-  return supportUser ? `${supportUser}$${user}` : user;
-}

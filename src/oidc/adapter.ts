@@ -8,7 +8,9 @@ import { Script } from '../redis/script.js';
 import type { Logger } from '../logger.js';
 import { toOidcError } from './errors.js';
 import { oidcRequest } from './request-context.js';
-import { SUPPORT_RECORD_MARGIN_S, supportRecordKey, supportStillAllowed, type SupportSession, type SupportSessions } from './support-sessions.js';
+import { mayStay } from '../support-access/may-enter.js';
+import { SUPPORT_MARK_MARGIN_S, supportMarkKey } from '../support-access/redis-support-session-store.js';
+import type { SupportSession, SupportSessionStore } from '../support-access/sessions.js';
 
 // oidc-provider's storage for one tenant: every record under the tenant's hash tag, so a grant's
 // tokens, its index and their revocation stay in one Redis Cluster slot.
@@ -44,7 +46,7 @@ export interface AdapterDeps {
   prefix: string;
   tenant: string;
   domain: Domain;
-  sessions: SupportSessions;
+  sessions: SupportSessionStore;
   clock: Clock;
   logger?: Logger | undefined;
   /** Called when a support token is found no longer allowed (first use after its access ended). */
@@ -150,7 +152,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
       }
       // The session's support mark must outlive every record it marks: it is extended in the same
       // write (a no-op for an ordinary session, which has none).
-      if (stamp && ttl) multi.expire(supportRecordKey(prefix, tenant, stamp.sessionUid), ttl + SUPPORT_RECORD_MARGIN_S, 'GT');
+      if (stamp && ttl) multi.expire(supportMarkKey(prefix, tenant, stamp.sessionUid), ttl + SUPPORT_MARK_MARGIN_S, 'GT');
       if (payload.uid) {
         const uidKey = key(`${this.name}:uid`, payload.uid);
         if (ttl) multi.set(uidKey, idDigest(id), 'EX', ttl);
@@ -184,7 +186,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
       if (id) state?.tokens.set(id, stamp);
       // Second layer: a support token works only while may-enter still says yes.
       if (stamp && payload.accountId) {
-        const decision = await supportStillAllowed(domain, tenant, stamp.actor.id, payload.accountId, stamp.startedAt);
+        const decision = await mayStay(domain, { tenant, actor: stamp.actor, target: { id: payload.accountId }, startedAt: stamp.startedAt });
         if (!decision.ok) {
           deps.onSupportDenied?.(payload.sessionUid);
           return undefined;

@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { Clock } from '../clock.js';
 import type { TenantStore } from '../tenants/tenants.js';
 
 /**
@@ -14,6 +15,7 @@ export class ProviderPool {
 
   constructor(
     private readonly tenants: TenantStore,
+    private readonly clock: Clock,
     private readonly build: (tenant: string) => Provider,
     private readonly max = 500,
   ) {}
@@ -21,7 +23,7 @@ export class ProviderPool {
   /** The tenant's provider and its request handler, or null for a tenant that does not exist or is suspended. */
   async get(tenant: string): Promise<{ provider: Provider; handler: ReturnType<Provider['callback']> } | null> {
     if (!/^[a-z][a-z0-9-]{1,62}$/.test(tenant)) return null;
-    const now = Date.now();
+    const now = this.clock.now();
     let known = this.status.get(tenant);
     if (!known || known.until <= now) {
       const record = await this.tenants.get(tenant);

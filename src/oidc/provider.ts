@@ -5,27 +5,21 @@ import type { RedisClient } from '../redis/client.js';
 import type { Domain } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { KeyMaterial } from '../secrets/keys.js';
-import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { adapterFor } from './adapter.js';
 import { registeredAuthMethodOnly } from './registered-auth-method.js';
 import { oidcErrors } from './errors.js';
 import { oidcRequest, type IssuingFor } from './request-context.js';
-import { supportStillAllowed, type SupportSession, type SupportSessions } from './support-sessions.js';
+import type { SupportLoginResult } from '../support-access/login.js';
+import { mayStay } from '../support-access/may-enter.js';
+import { actClaim, auditIdentity, type SupportSession, type SupportSessionStore } from '../support-access/sessions.js';
 import { errorPage, logoutPage } from './views.js';
-
-/** What an interaction's result carries beyond `login` when a support user signed in. */
-export interface SupportLoginResult {
-  actor: { id: string; username: string };
-  target: { id: string; username: string };
-  until: number | null;
-}
 
 export interface ProviderDeps {
   config: Config;
   redis: RedisClient;
   domain: Domain;
   keys: KeyMaterial;
-  sessions: SupportSessions;
+  sessions: SupportSessionStore;
   logger: Logger;
   audit: AuditLog;
   /** Told when a support token is used after its access ended (the second layer found it). */
@@ -38,10 +32,6 @@ const DEFAULT_TTL = { AccessToken: 3600, IdToken: 3600, RefreshToken: 14 * 86_40
 function cappedAt(until: number | null | undefined, seconds: number, now: number): number {
   if (until === undefined || until === null) return seconds;
   return Math.max(1, Math.floor(Math.min(seconds, (until - now) / 1000)));
-}
-
-function auditWho(s: IssuingFor): string {
-  return s.session ? `${s.session.actor.username}$${s.session.target.username}` : s.username;
 }
 
 /**
@@ -148,7 +138,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
         const known = token ? (tokenId ? state?.tokens.get(tokenId) : undefined) : sessionUid ? state?.sessions.get(sessionUid) : undefined;
         session = known !== undefined ? known : sessionUid ? await sessions.get(tenant, sessionUid) : null;
         if (session) {
-          const decision = session.target.id === sub ? await supportStillAllowed(domain, tenant, session.actor.id, sub, session.startedAt) : null;
+          const decision = session.target.id === sub ? await mayStay(domain, session) : null;
           if (!decision?.ok) {
             deps.onSupportDenied?.(tenant, session.sessionUid);
             return undefined;
@@ -161,9 +151,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       if (ctx.oidc.route === 'userinfo') {
         await audit.record({
           tenant,
-          who: auditWho(support),
-          actor: session ? { type: 'user', id: session.actor.id, name: session.actor.username, tenant: MANAGEMENT_TENANT } : { type: 'user', id: user.id, name: user.username, tenant },
-          subject: { type: 'user', id: user.id, name: user.username, tenant },
+          ...auditIdentity(user, session),
           action: 'userinfo.read',
           outcome: 'success',
           channel: 'api',
@@ -180,7 +168,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
             tenant,
             preferred_username: user.username,
             name: user.username,
-            ...(session ? { act: { sub: session.actor.id, preferred_username: session.actor.username, tenant: MANAGEMENT_TENANT } } : {}),
+            ...(session ? { act: actClaim(session) } : {}),
           };
         },
       };
@@ -197,9 +185,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
         const refresh = ctx.oidc.params?.grant_type === 'refresh_token';
         await audit.record({
           tenant,
-          who: auditWho(support),
-          actor: s ? { type: 'user', id: s.actor.id, name: s.actor.username, tenant: MANAGEMENT_TENANT } : { type: 'user', id: accountId, name: support.username, tenant },
-          subject: { type: 'user', id: accountId, name: support.username, tenant },
+          ...auditIdentity({ id: accountId, username: support.username, tenant }, s),
           action: refresh ? 'token.refreshed' : 'token.issued',
           outcome: 'success',
           channel: 'api',
@@ -209,7 +195,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
           details: { scope: String(token.scope ?? '').slice(0, 300), ...(s ? { supportUntil: s.until === null ? null : new Date(s.until).toISOString() } : {}) },
         });
       }
-      return s ? { tenant, act: { sub: s.actor.id, preferred_username: s.actor.username, tenant: MANAGEMENT_TENANT } } : { tenant };
+      return s ? { tenant, act: actClaim(s) } : { tenant };
     },
 
     async loadExistingGrant(ctx) {
@@ -267,9 +253,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     const name = user?.username ?? s?.target.username ?? null;
     await audit.record({
       tenant,
-      who: s ? `${s.actor.username}$${s.target.username}` : (name ?? 'unknown'),
-      actor: s ? { type: 'user', id: s.actor.id, name: s.actor.username, tenant: MANAGEMENT_TENANT } : accountId ? { type: 'user', id: accountId, name, tenant } : null,
-      subject: accountId ? { type: 'user', id: accountId, name, tenant } : null,
+      ...(accountId ? auditIdentity({ id: accountId, username: name, tenant }, s) : { who: 'unknown', actor: null, subject: null }),
       action,
       outcome: 'success',
       channel: 'api',

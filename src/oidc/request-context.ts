@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientRecord } from '../clients/clients.js';
-import type { SupportSession } from './support-sessions.js';
+import type { SupportSession } from '../support-access/sessions.js';
 
 /** Who the tokens of this request are issued to, once findAccount (or a fresh login) decided it. */
 export interface IssuingFor {

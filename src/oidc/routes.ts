@@ -3,11 +3,12 @@ import express, { Router, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Domain } from '../domain.js';
 import type { Logger } from '../logger.js';
-import { checkLogin, loginAuditContext, parseLoginForm, type LoginForm } from './login.js';
+import { checkLogin } from '../support-access/login.js';
+import { loginAuditContext, parseLoginForm, type LoginForm } from './login.js';
 import { withOidcRequest } from './request-context.js';
 import { tooManyFailuresMessage, type LoginLimits } from './login-limits.js';
 import type { ProviderPool } from './pool.js';
-import type { SupportSessions } from './support-sessions.js';
+import { auditIdentity, type SupportSessionStore } from '../support-access/sessions.js';
 import { consentPage, errorPage, loginPage, STYLESHEET } from './views.js';
 
 export interface OidcRoutesDeps {
@@ -17,7 +18,7 @@ export interface OidcRoutesDeps {
   publicUrl: string;
   cookieSecret: string;
   logger: Logger;
-  sessions: SupportSessions;
+  sessions: SupportSessionStore;
   limits: LoginLimits;
 }
 
@@ -33,15 +34,24 @@ function csrfValid(secret: string, tenant: string, uid: string, given: unknown):
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-const cspCache = new Map<string, { csp: string; until: number }>();
+/**
+ * Each tenant's login-page CSP, whose form-action also lets the login's redirect reach the
+ * tenant's apps. Built from the tenant's clients and kept 5 s per process: a new client's origin
+ * is allowed within seconds without reading every client on every page.
+ */
+class CspCache {
+  private readonly entries = new Map<string, { csp: string; until: number }>();
+  constructor(private readonly domain: Domain) {}
 
-/** A CSP whose form-action also lets the login's redirect reach the tenant's apps (cached 5 s). */
-async function cspFor(domain: Domain, tenant: string): Promise<string> {
-  const cached = cspCache.get(tenant);
-  if (cached && cached.until > Date.now()) return cached.csp;
-  const csp = await buildCsp(domain, tenant);
-  cspCache.set(tenant, { csp, until: Date.now() + 5000 });
-  return csp;
+  async for(tenant: string): Promise<string> {
+    const now = this.domain.clock.now();
+    const cached = this.entries.get(tenant);
+    if (cached && cached.until > now) return cached.csp;
+    const csp = await buildCsp(this.domain, tenant);
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(tenant, { csp, until: now + 5000 });
+    return csp;
+  }
 }
 
 async function buildCsp(domain: Domain, tenant: string): Promise<string> {
@@ -100,6 +110,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
   const { pool, domain, cookieSecret, logger } = deps;
   const audit = domain.audit;
   const publicUrl = new URL(deps.publicUrl);
+  const csp = new CspCache(domain);
   const router = Router();
 
   router.get('/static/supportgate.css', (_req, res) => {
@@ -117,7 +128,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       res.locals.provider = entry.provider;
       res.locals.handler = entry.handler;
       res.locals.tenant = tenant;
-      res.setHeader('Content-Security-Policy', await cspFor(domain, tenant));
+      res.setHeader('Content-Security-Policy', await csp.for(tenant));
       pinForwardedHeaders(req, publicUrl);
       // Everything this request does at the issuer shares one request state (see request-context).
       withOidcRequest(() => next());
@@ -193,6 +204,12 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
         await deps.limits.finished(attempt);
       }
       const ctx = { ...loginAuditContext(outcome.who, req, clientId, requestId), actor: outcome.actor };
+      if (outcome.ok === 'next-step') {
+        // No step beyond the password is offered yet: a login that needs one never finishes here.
+        await audit.record({ ...ctx, tenant, subject: outcome.subject, action: 'login.failed', outcome: 'failure', cause: `step not offered: ${outcome.step}` });
+        showForm(403, 'This sign-in needs a step this gateway does not offer.');
+        return;
+      }
       if (!outcome.ok) {
         await audit.record({ ...ctx, tenant, subject: outcome.subject, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });
         showForm(401, outcome.message);
@@ -226,7 +243,8 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       }
       const clientId = String(details.params.client_id);
       const support = details.session.uid ? await deps.sessions.get(tenant, details.session.uid) : null;
-      const who = support ? `${support.actor.username}$${support.target.username}` : ((await domain.users.get(tenant, details.session.accountId))?.username ?? details.session.accountId);
+      const user = await domain.users.get(tenant, details.session.accountId);
+      const { who } = auditIdentity({ id: details.session.accountId, username: user?.username ?? support?.target.username ?? null, tenant }, support);
       if (body.decision !== 'allow') {
         await audit.record({ ...loginAuditContext(who, req, clientId, null), tenant, action: 'consent.granted', outcome: 'failure', cause: 'denied by the user' });
         await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });

@@ -102,3 +102,21 @@ export async function mayEnter(
   if (!decision.ok && decision.reason === 'target-not-found' && input.target === null) return deny('no-tenant-admin');
   return decision;
 }
+
+/**
+ * May a running support session go on? The same rule as a login, on the facts as they are now,
+ * read by id (read together: their commands leave in one write); and a session that began before
+ * its support user's password last changed may not.
+ */
+export async function mayStay(deps: SupportDeps, session: { tenant: string; actor: { id: string }; target: { id: string }; startedAt: number }): Promise<EntryDecision> {
+  const [tenant, supportUser, target, settings, window] = await Promise.all([
+    deps.tenants.get(session.tenant),
+    deps.users.get(MANAGEMENT_TENANT, session.actor.id),
+    deps.users.get(session.tenant, session.target.id),
+    getSettings(deps.settings),
+    deps.windows.read(session.tenant),
+  ]);
+  const decision = decideEntry({ supportUser, tenant, target, globalSetting: settings['support.globalAccess'], window, now: deps.clock.now() });
+  if (decision.ok && supportUser?.passwordChangedAt && Date.parse(supportUser.passwordChangedAt) >= session.startedAt) return deny('support-user-password-changed');
+  return decision;
+}

@@ -1,0 +1,63 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AccessEvent } from '../events.js';
+import type { Logger } from '../logger.js';
+import type { TenantStore } from '../tenants/tenants.js';
+import { mayStay } from './may-enter.js';
+import { auditIdentity, type SessionRevoker, type SupportSessionStore } from './sessions.js';
+import type { SupportDeps } from './support.js';
+
+export interface SessionEnderDeps {
+  access: SupportDeps;
+  tenants: Pick<TenantStore, 'list'>;
+  sessions: SupportSessionStore;
+  /** Where the sessions live (the OIDC adapter): destroys one with all it issued. */
+  revoker: SessionRevoker;
+  audit: Pick<AuditLog, 'record'>;
+  logger?: Logger | undefined;
+}
+
+/**
+ * Ends support sessions whose access is gone: the session and everything issued from it, from
+ * whichever process hears of it first. A claim per session lets exactly one process do it and
+ * record `session.ended`.
+ */
+export class SupportSessionEnder {
+  constructor(private readonly deps: SessionEnderDeps) {}
+
+  /** Re-checks every support session an event may touch, ending those no longer allowed. */
+  async onEvent(event: AccessEvent): Promise<void> {
+    const { sessions, tenants } = this.deps;
+    const affected: { tenant: string; sessionUid: string }[] = [];
+    if (event.type === 'support.window.reduced' || event.type === 'user.disabled') {
+      for (const uid of await sessions.inTenant(event.tenant)) affected.push({ tenant: event.tenant, sessionUid: uid });
+    } else if (event.type === 'support.global.reduced') {
+      for (const t of await tenants.list()) for (const uid of await sessions.inTenant(t.id)) affected.push({ tenant: t.id, sessionUid: uid });
+    } else if (event.type === 'support.user.reduced') {
+      affected.push(...(await sessions.ofActor(event.userId)));
+    }
+    await Promise.all(affected.map((a) => this.recheck(a.tenant, a.sessionUid, event.type)));
+  }
+
+  /** Ends the session if it may no longer stay; true when it is (or was just) ended. */
+  async recheck(tenant: string, sessionUid: string, reason: string): Promise<boolean> {
+    const { sessions, revoker, audit, logger } = this.deps;
+    // The mark names the session's support user; the stored session carries the same stamp, so
+    // a session is found even if its mark went missing.
+    const s = (await sessions.get(tenant, sessionUid)) ?? (await revoker.stampOf(tenant, sessionUid));
+    if (!s) {
+      await sessions.remove(tenant, sessionUid);
+      return false;
+    }
+    const decision = await mayStay(this.deps.access, s);
+    if (decision.ok) return false;
+    if (!(await sessions.claimEnd(tenant, sessionUid))) return true;
+    const { grants } = await revoker.revoke(tenant, sessionUid);
+    await sessions.remove(tenant, sessionUid, s.actor.id);
+    const identity = auditIdentity({ id: s.target.id, username: s.target.username, tenant }, s);
+    await audit
+      .record({ tenant, ...identity, action: 'session.ended', outcome: 'success', cause: decision.reason, channel: 'system', details: { trigger: reason, grants } })
+      .catch((err: unknown) => logger?.error(`session.ended could not be audited: ${(err as Error).message}`));
+    logger?.info(`ended support session ${identity.who} in ${tenant}: ${decision.reason}`);
+    return true;
+  }
+}
