@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import type { Clock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type Gateway } from '../../src/main.js';
@@ -17,10 +18,10 @@ export interface OidcWorld {
 }
 
 /** A gateway on a free port with tenants acme and beta, their users, a support user and a client each. */
-export async function oidcWorld(name: string, env: Record<string, string> = {}): Promise<OidcWorld> {
+export async function oidcWorld(name: string, env: Record<string, string> = {}, clock?: Clock): Promise<OidcWorld> {
   const port = await freePort();
   const config = testConfig(name, { PORT: String(port), PUBLIC_URL: `http://localhost:${port}`, ...env });
-  const gateway = await startGateway(config, { logger: createLogger({ logLevel: 'error', logFormat: 'json' }, new PassThrough()) });
+  const gateway = await startGateway(config, { logger: createLogger({ logLevel: 'error', logFormat: 'json' }, new PassThrough()), ...(clock ? { clock } : {}) });
   for (let i = 0; i < 100 && (await fetch(`${gateway.url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
   const ops = operationsFor(gateway.domain, { who: 'cli:test', actor: null, channel: 'cli' });
   await ops.createTenant({ id: 'acme' });
