@@ -33,6 +33,7 @@ const MAX_ATTEMPTS = 50;
  */
 export class AuditLog {
   private readonly queues = new Map<string, TenantQueue>();
+  private readonly listeners = new Set<(entry: AuditEntry) => void>();
 
   constructor(
     private readonly store: AuditStore,
@@ -65,9 +66,11 @@ export class AuditLog {
         const batch = queue.pending.splice(0, MAX_BATCH);
         try {
           const entries = await this.append(tenant, queue, batch);
-          await this.index(entries);
+          // The entries are durable from here on: a failure below must not fail the actions they record.
+          await this.index(entries).catch((err: unknown) => this.logger?.error(`audit actor index not written for ${entries.length} entries of ${tenant}: ${(err as Error).message}`));
           for (const entry of entries) this.logger?.info('audit', { audience: 'audit', entry });
           batch.forEach((p, i) => p.resolve(entries[i]!));
+          this.notify(entries);
         } catch (err) {
           queue.head = undefined;
           // Redis' own words (WRONGTYPE, OOM, connection refused) tell an operator what broke.
@@ -96,6 +99,28 @@ export class AuditLog {
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * 5));
     }
     throw new Error(`could not append after ${MAX_ATTEMPTS} concurrent attempts`);
+  }
+
+  /**
+   * Calls `listener` with every entry this process records, once it is durable (in its chain).
+   * For in-process observers (webhooks, metrics): a listener that throws is logged and skipped,
+   * never fails the action. Returns the unsubscribe function.
+   */
+  subscribe(listener: (entry: AuditEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private notify(entries: AuditEntry[]): void {
+    for (const listener of this.listeners) {
+      for (const entry of entries) {
+        try {
+          listener(entry);
+        } catch (err) {
+          this.logger?.error(`audit listener failed: ${(err as Error).message}`);
+        }
+      }
+    }
   }
 
   /** Entries of management users (support users, platform admins) are findable across tenants. */

@@ -7,7 +7,7 @@ import { verifyTenantLog } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { AppError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
-import { tenantKey } from '../../src/redis/keys.js';
+import { actorKey, tenantKey } from '../../src/redis/keys.js';
 import type { RedisClient } from '../../src/redis/client.js';
 import { openRedis, testConfig } from '../support/env.js';
 import { loginEntry } from './support.js';
@@ -73,6 +73,35 @@ describe('audit log', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('AUDIT_UNAVAILABLE');
     expect(err.message).toMatch(/^the audit log cannot be written \(.*WRONGTYPE.*\); the action was refused$/);
+  });
+
+  it("an entry whose actor index cannot be written is still recorded: the action is not undone", async () => {
+    await redis.set(actorKey(config.redis.prefix, 'idx-broken', 'audit', 'refs'), 'not a stream');
+    const entry = await log.record({ ...loginEntry('delta', 1), actor: { type: 'user', id: 'idx-broken', name: 'jill', tenant: 'management' } });
+    expect(await verifyTenantLog(store, 'delta')).toMatchObject({ ok: true, entries: 1 });
+    expect(entry.seq).toBe(1);
+    expect(logged).toContain('audit actor index not written');
+  });
+
+  it('tells subscribers of every entry once it is in its chain; a failing subscriber fails nothing', async () => {
+    const seen: { seq: number; storedSeq: number }[] = [];
+    const pending: Promise<void>[] = [];
+    const stop = log.subscribe((entry) => {
+      if (entry.tenant !== 'epsilon') return;
+      pending.push(store.head('epsilon').then((head) => void seen.push({ seq: entry.seq, storedSeq: head.seq })));
+    });
+    const stopFailing = log.subscribe(() => {
+      throw new Error('listener broke');
+    });
+    await Promise.all([1, 2, 3].map((i) => log.record(loginEntry('epsilon', i))));
+    await Promise.all(pending);
+    expect(seen.map((s) => s.seq).sort()).toEqual([1, 2, 3]);
+    for (const s of seen) expect(s.storedSeq).toBeGreaterThanOrEqual(s.seq);
+    stop();
+    stopFailing();
+    await log.record(loginEntry('epsilon', 4));
+    expect(seen).toHaveLength(3);
+    expect(logged).toContain('audit listener failed: listener broke');
   });
 
   it('chains onto entries another process appended meanwhile', async () => {
