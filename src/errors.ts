@@ -26,7 +26,15 @@ export const ERRORS = {
   NO_ACTIVE_REQUEST: { status: 409, message: 'No active support request' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   INTERNAL: { status: 500, message: 'Internal error' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  // The sign-in pages (a `title` is the page's heading; `{name}` is filled from the error's params).
+  UNKNOWN_TENANT: { status: 404, title: 'Unknown tenant', message: 'There is no active tenant "{tenant}" here. Check the address or the Tenant ID.' },
+  SIGN_IN_EXPIRED: { status: 400, title: 'Sign-in expired', message: 'This sign-in has expired or was already used. Go back to the application and sign in again.' },
+  FORM_EXPECTED: { status: 415, title: '{form} form expected', message: 'The {form_lower} form must be sent as a form (application/x-www-form-urlencoded). Go back to the application and sign in again.' },
+  FORM_INVALID: { status: 400, title: '{form} form not valid', message: 'The {form_lower} form was incomplete or not valid. Go back to the application and sign in again.' },
+  FORM_EXPIRED: { status: 403, title: '{form} expired', message: 'This {form_lower} form is no longer valid. Go back to the application and sign in again.' },
+  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-ins. Try again in {wait}.' },
+  LOGIN_STEP_NOT_OFFERED: { status: 403, message: 'This sign-in needs a step this gateway does not offer.' },
+} as const satisfies Record<string, { status: number; message: string; title?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
@@ -36,18 +44,37 @@ export class AppError extends Error {
   /** Field-level problems of an INVALID_INPUT / INVALID_CONFIG, safe to show. */
   readonly issues: readonly string[];
 
-  constructor(code: ErrorCode, message?: string, options: { issues?: readonly string[]; cause?: unknown } = {}) {
-    super(message ?? ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+  /** Values the catalogue's `{name}` placeholders are filled with (titles and messages). */
+  readonly params: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, message?: string, options: { issues?: readonly string[]; cause?: unknown; params?: Record<string, string> } = {}) {
+    super(message ?? fill(ERRORS[code].message, options.params ?? {}), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.issues = options.issues ?? [];
+    this.params = options.params ?? {};
+  }
+
+  /** The page heading for this error: the catalogue's title, else a generic one by status. */
+  get title(): string {
+    const entry: { status: number; message: string; title?: string } = ERRORS[this.code];
+    return entry.title ? fill(entry.title, this.params) : this.status >= 500 ? 'Something went wrong' : 'Request refused';
   }
 
   /** Exposed to clients only below 500; server errors show the catalogue text, never internals. */
   get expose(): boolean {
     return this.status < 500 || this.code === 'STORE_UNAVAILABLE' || this.code === 'AUDIT_UNAVAILABLE';
   }
+}
+
+/** Fills `{name}` placeholders; `{name_lower}` gives the value in lower case. */
+function fill(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+?)(_lower)?\}/g, (all, name: string, lower?: string) => {
+    const value = params[name];
+    if (value === undefined) return all;
+    return lower ? value.toLowerCase() : value;
+  });
 }
 
 export function isAppError(err: unknown): err is AppError {

@@ -5,6 +5,8 @@ import { systemClock, type Clock } from './clock.js';
 import { describeRedis, type Config } from './config.js';
 import { createDomain, type Domain } from './domain.js';
 import { createApp } from './http/app.js';
+import { interactionRoutes } from './http/interactions.js';
+import { issuerRoutes } from './http/issuers.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
 import { applyRetention } from './audit/retention.js';
@@ -12,7 +14,6 @@ import { ExpiryWatcher } from './support-access/expiry-watcher.js';
 import { ProviderPool } from './oidc/pool.js';
 import { createTenantProvider } from './oidc/provider.js';
 import { LoginLimits } from './oidc/login-limits.js';
-import { oidcRoutes } from './oidc/routes.js';
 import { OidcSessionRevoker } from './oidc/revoker.js';
 import { RedisSupportSessionStore } from './support-access/redis-support-session-store.js';
 import { SupportSessionEnder } from './support-access/session-ender.js';
@@ -93,7 +94,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     isBootstrapped: () => bootstrapped,
     isShuttingDown: () => shuttingDown,
-    routers: [oidcRoutes({ pool, domain, publicUrl: config.publicUrl, cookieSecret: keys.cookieSecrets[0]!, logger, sessions, limits: new LoginLimits(redis, config) }), ...(options.routers ?? [])],
+    routers: [
+      issuerRoutes({
+        pool,
+        domain,
+        publicUrl: config.publicUrl,
+        interactions: interactionRoutes({ domain, cookieSecret: keys.cookieSecrets[0]!, sessions, limits: new LoginLimits(redis, config) }),
+      }),
+      ...(options.routers ?? []),
+    ],
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import * as client from 'openid-client';
-import { escapeHtml, STYLESHEET } from '../oidc/views.js';
+import { escapeHtml, STYLESHEET } from '../views/pages.js';
 
 export interface DemoAppOptions {
   issuer: string;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { AppError, ERRORS, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { errorPage } from '../views/pages.js';
 
 /** Gives every request an id (a sane incoming X-Request-Id is kept) and echoes it back. */
 export const requestId: RequestHandler = (req, res, next) => {
@@ -16,9 +17,31 @@ export const notFound: RequestHandler = (_req, _res, next) => {
   next(new AppError('NOT_FOUND'));
 };
 
+/** What anything thrown in a route means for the caller, as a catalogue error. */
+function httpError(err: unknown): AppError {
+  // oidc-provider's interactionDetails/Finished: the interaction (cookie) is gone or was used.
+  const name = (err as { name?: string } | null)?.name;
+  if (name === 'SessionNotFound' || name === 'InvalidRequest') return new AppError('SIGN_IN_EXPIRED', undefined, { cause: err });
+  // body-parser style errors carry their own 4xx status and safe message.
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && !(err instanceof AppError)) {
+    return new AppError(status === 404 ? 'NOT_FOUND' : 'INVALID_INPUT', (err as Error).message);
+  }
+  return toAppError(err);
+}
+
 /**
- * The one error handler: AppErrors below 500 are shown as they are; anything else is logged with
- * the request id and answered with the catalogue text only, never internals.
+ * A person's browser gets a page; programs get JSON. Routes people open in a browser (the issuers'
+ * pages) say so with `res.locals.pages`: there "any type" means a page, elsewhere JSON.
+ */
+function wantsHtml(req: Request, res: Response): boolean {
+  return res.locals.pages === true ? req.accepts(['html', 'json']) === 'html' : req.accepts(['json', 'html']) === 'html';
+}
+
+/**
+ * The one error handler: every refusal in the catalogue's words, as a page for people or JSON for
+ * programs. A 5xx says only the catalogue's text (what Redis or a bug said goes to the log with the
+ * request id, never to the caller).
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -26,28 +49,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    // body-parser style errors carry their own 4xx status and safe message.
-    const status = (err as { status?: unknown }).status;
-    const appError =
-      typeof status === 'number' && status >= 400 && status < 500 && !(err instanceof AppError)
-        ? new AppError(status === 404 ? 'NOT_FOUND' : 'INVALID_INPUT', (err as Error).message)
-        : toAppError(err);
-    const requestId = res.locals.requestId as string | undefined;
+    const appError = httpError(err);
+    const id = res.locals.requestId as string | undefined;
     if (appError.status >= 500) {
-      logger.error('request failed', {
-        requestId,
-        method: req.method,
-        path: req.path,
-        code: appError.code,
-        error: err instanceof Error ? err.message : String(err),
-      });
+      logger.error('request failed', { requestId: id, method: req.method, path: req.path, code: appError.code, error: err instanceof Error ? err.message : String(err) });
     }
-    res.status(appError.status).json({
-      error: appError.code.toLowerCase(),
-      // A 5xx says only the catalogue's words: what Redis said is for the log above, not the caller.
-      message: appError.status >= 500 ? ERRORS[appError.code].message : appError.message,
-      ...(appError.issues.length > 0 && appError.expose ? { issues: appError.issues } : {}),
-      requestId,
-    });
+    const message = appError.status >= 500 ? ERRORS[appError.code].message : appError.message;
+    res.status(appError.status);
+    if (appError.status === 503) res.set('Retry-After', '5');
+    if (wantsHtml(req, res)) {
+      res.type('html').send(errorPage(appError.title, message));
+      return;
+    }
+    res.json({ error: appError.code.toLowerCase(), message, ...(appError.issues.length > 0 && appError.status < 500 ? { issues: appError.issues } : {}), requestId: id });
   };
 }

@@ -87,8 +87,12 @@ export function grantIndexKey(prefix: string, tenant: string, grantId: string): 
 /** Revokes every code and token of a grant, from any process (no provider instance needed). */
 export async function revokeGrant(redis: RedisClient, prefix: string, tenant: string, grantId: string): Promise<void> {
   const index = grantIndexKey(prefix, tenant, grantId);
+  // The grant goes first: oidc-provider checks a token's grant on every use (introspection,
+  // userinfo, refresh), so from here on no token of it works, even one a request was still
+  // writing while its index was read below.
+  await redis.del(oidcKey(prefix, tenant, 'Grant', grantId));
   const members = await redis.smembers(index);
-  await redis.del(index, oidcKey(prefix, tenant, 'Grant', grantId), ...members);
+  await redis.del(index, ...members);
 }
 
 /** A stored session found by its uid: its key (to delete it), grant ids and support stamp. */

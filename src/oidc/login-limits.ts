@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import type { RedisClient } from '../redis/client.js';
+import { globalKey, tenantKey } from '../redis/keys.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { usernameKey } from '../users/users.js';
 import { parseLoginName } from '../support-access/login-name.js';
@@ -18,10 +19,27 @@ export type LoginAttempt =
   | { allowed: false; limit: LoginLimit; retryAfterSeconds: number };
 
 interface Account {
-  key: string;
+  /** Where the account's counts live: the tenant tried, or the management tenant for a support login. */
+  tenant: string;
+  /** The username as compared (usernameKey), or what was typed when it names nobody. */
+  name: string;
   /** Accounts of the management tenant (support users, platform admins) have stricter limits. */
   privileged: boolean;
 }
+
+// An account's counters, its known addresses and its attempts in flight sit under its tenant's
+// hash tag (a support user's under the management tenant's), beside its user record: one
+// account's keys share a Cluster slot, and each count stays the single-key script it is. The
+// per-address counter spans tenants, so it sits under the global tag. rate-limiter-flexible
+// writes `${keyPrefix}:${key}`, which would put its prefix before the tag: its keyPrefix is
+// empty and it is handed whole keys.
+const keys = {
+  accountAddress: (p: string, a: Account, place: string) => tenantKey(p, a.tenant, 'rl', 'login-account-address', a.name, place),
+  account: (p: string, a: Account) => tenantKey(p, a.tenant, 'rl', 'login-account', a.name),
+  address: (p: string, place: string) => globalKey(p, 'rl', 'login-address', place),
+  known: (p: string, a: Account, place: string) => tenantKey(p, a.tenant, 'login-known', a.name, place),
+  inFlight: (p: string, a: Account, place: string) => tenantKey(p, a.tenant, 'login-in-flight', a.name, place),
+};
 
 interface AccountLimiters {
   perAddress: RateLimiterRedis;
@@ -45,22 +63,21 @@ export class LoginLimits {
   private readonly ordinary: AccountLimiters;
   private readonly privileged: AccountLimiters;
   private readonly address: RateLimiterRedis;
-  private readonly knownPrefix: string;
+  private readonly prefix: string;
   private readonly knownSeconds: number;
-  private readonly inFlightPrefix: string;
 
   constructor(
     private readonly redis: RedisClient,
     config: Config,
   ) {
     const { login } = config;
-    const prefix = config.redis.prefix;
+    this.prefix = config.redis.prefix;
     const lock = { storeClient: redis, duration: login.blockSeconds, blockDuration: login.blockSeconds };
     // A run of consecutive failures: kept from its first failure, deleted when the password verifies.
     const run = { storeClient: redis, duration: login.accountFailureHours * 3600 };
     const limiters = (perAddress: number, overall: number): AccountLimiters => ({
-      perAddress: new RateLimiterRedis({ ...lock, keyPrefix: `${prefix}rl:login-account-address`, points: perAddress }),
-      overall: new RateLimiterRedis({ ...run, keyPrefix: `${prefix}rl:login-account`, points: overall }),
+      perAddress: new RateLimiterRedis({ ...lock, keyPrefix: '', points: perAddress }),
+      overall: new RateLimiterRedis({ ...run, keyPrefix: '', points: overall }),
     });
     this.ordinary = limiters(login.maxFailuresPerAccountAddress, login.maxFailuresPerAccount);
     // Management accounts are never limited more loosely than ordinary ones.
@@ -68,16 +85,14 @@ export class LoginLimits {
       Math.min(login.supportMaxFailuresPerAccountAddress, login.maxFailuresPerAccountAddress),
       Math.min(login.supportMaxFailuresPerAccount, login.maxFailuresPerAccount),
     );
-    this.address = new RateLimiterRedis({ ...lock, keyPrefix: `${prefix}rl:login-address`, points: login.maxFailuresPerAddress });
-    this.knownPrefix = `${prefix}login-known:`;
-    this.inFlightPrefix = `${prefix}login-in-flight:`;
+    this.address = new RateLimiterRedis({ ...lock, keyPrefix: '', points: login.maxFailuresPerAddress });
     this.knownSeconds = login.knownAddressDays * 86400;
   }
 
   private accountOf(tenant: string, typed: string): Account {
     const name = parseLoginName(typed);
-    if (name?.kind === 'support') return { key: `${MANAGEMENT_TENANT}:${usernameKey(name.supportUser)}`, privileged: true };
-    return { key: `${tenant}:${usernameKey(name?.kind === 'user' ? name.username : typed.trim().slice(0, 200))}`, privileged: tenant === MANAGEMENT_TENANT };
+    if (name?.kind === 'support') return { tenant: MANAGEMENT_TENANT, name: usernameKey(name.supportUser), privileged: true };
+    return { tenant, name: usernameKey(name?.kind === 'user' ? name.username : typed.trim().slice(0, 200)), privileged: tenant === MANAGEMENT_TENANT };
   }
 
   private limitersOf(account: Account): AccountLimiters {
@@ -85,7 +100,7 @@ export class LoginLimits {
   }
 
   private knownKey(account: Account, place: string): string {
-    return `${this.knownPrefix}${account.key}:${place}`;
+    return keys.known(this.prefix, account, place);
   }
 
   /**
@@ -131,15 +146,15 @@ export class LoginLimits {
   }
 
   private inFlightKey(account: Account, place: string): string {
-    return `${this.inFlightPrefix}${account.key}:${place}`;
+    return keys.inFlight(this.prefix, account, place);
   }
 
   private async count(account: Account, place: string): Promise<LoginAttempt> {
     const limiters = this.limitersOf(account);
     const refusal =
-      (await spend(limiters.perAddress, `${account.key}:${place}`, 'account-address')) ??
-      (await spend(this.address, place, 'address')) ??
-      (await spend(limiters.overall, account.key, 'account'));
+      (await spend(limiters.perAddress, keys.accountAddress(this.prefix, account, place), 'account-address')) ??
+      (await spend(this.address, keys.address(this.prefix, place), 'address')) ??
+      (await spend(limiters.overall, keys.account(this.prefix, account), 'account'));
     if (refusal === null) return { allowed: true, account, place };
     // Past the per-account limit, an address where this account signed in lately may still try.
     if (refusal.limit === 'account' && (await this.redis.exists(this.knownKey(account, place))) === 1) return { allowed: true, account, place };
@@ -154,9 +169,9 @@ export class LoginLimits {
     const { account, place } = attempt;
     const limiters = this.limitersOf(account);
     await Promise.all([
-      limiters.perAddress.delete(`${account.key}:${place}`),
-      limiters.overall.delete(account.key),
-      this.address.reward(place, 1),
+      limiters.perAddress.delete(keys.accountAddress(this.prefix, account, place)),
+      limiters.overall.delete(keys.account(this.prefix, account)),
+      this.address.reward(keys.address(this.prefix, place), 1),
       this.redis.set(this.knownKey(account, place), '1', 'EX', this.knownSeconds),
     ]);
   }
@@ -173,10 +188,9 @@ async function spend(limiter: RateLimiterRedis, key: string, limit: LoginLimit):
   }
 }
 
-/** What the login form says to a refused attempt. */
-export function tooManyFailuresMessage(seconds: number): string {
+/** How long a refused attempt must wait, as the login form says it ("15 minutes", "3 hours"). */
+export function tooManyFailuresWait(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
-  if (minutes <= 90) return `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-  const hours = Math.ceil(minutes / 60);
-  return `Too many failed sign-ins. Try again in ${hours} hours.`;
+  if (minutes <= 90) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `${Math.ceil(minutes / 60)} hours`;
 }

@@ -12,7 +12,7 @@ import { oidcRequest, type IssuingFor } from './request-context.js';
 import type { SupportLoginResult } from '../support-access/login.js';
 import { mayStay } from '../support-access/may-enter.js';
 import { actClaim, auditIdentity, type SupportSession, type SupportSessionStore } from '../support-access/sessions.js';
-import { errorPage, logoutPage } from './views.js';
+import { errorPage, logoutPage } from '../views/pages.js';
 
 export interface ProviderDeps {
   config: Config;

@@ -1,11 +1,12 @@
 import type { Party } from '../audit/entry.js';
-import type { Domain } from '../domain.js';
 import { ERRORS } from '../errors.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import type { PasswordHasher } from '../users/passwords.js';
 import { authenticate, type PublicUser } from '../users/users.js';
 import { parseLoginName } from './login-name.js';
 import { DENY_MESSAGES, mayEnter } from './may-enter.js';
 import { supportName } from './sessions.js';
+import type { SupportDeps } from './support.js';
 
 /** What a login result carries beyond the account when a support user signed in. */
 export interface SupportLoginResult {
@@ -62,7 +63,7 @@ export interface LoginInput {
  * verify, and every failure before the support user's own password verified reads only
  * "Invalid username or password"; after it, the cause is named.
  */
-export async function checkLogin(domain: Domain, input: LoginInput): Promise<LoginOutcome> {
+export async function checkLogin(domain: SupportDeps & { hasher: PasswordHasher }, input: LoginInput): Promise<LoginOutcome> {
   const parsed = parseLoginName(input.username);
   const named = input.tenantField.trim() || input.tenant;
   const wrongTenant = named !== input.tenant || (parsed?.tenant !== null && parsed?.tenant !== undefined && parsed.tenant !== input.tenant);

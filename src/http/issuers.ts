@@ -1,0 +1,112 @@
+import { Router, type Request } from 'express';
+import type Provider from 'oidc-provider';
+import type { Domain } from '../domain.js';
+import { AppError } from '../errors.js';
+import type { ProviderPool } from '../oidc/pool.js';
+import { withOidcRequest } from '../oidc/request-context.js';
+import { STYLESHEET } from '../views/pages.js';
+
+export interface IssuerRoutesDeps {
+  pool: ProviderPool;
+  domain: Domain;
+  /** PUBLIC_URL: the only origin the issuers' URLs are built from. */
+  publicUrl: string;
+  /** The login and consent pages, mounted before the provider takes the rest. */
+  interactions: Router;
+}
+
+/** What the routes below the issuer middleware find in `res.locals`. */
+export interface IssuerLocals {
+  tenant: string;
+  provider: Provider;
+  handler: ReturnType<Provider['callback']>;
+}
+
+/**
+ * Each tenant's login-page CSP, whose form-action also lets the login's redirect reach the
+ * tenant's apps. Built from the tenant's clients and kept 5 s per process: a new client's origin
+ * is allowed within seconds without reading every client on every page.
+ */
+class CspCache {
+  private readonly entries = new Map<string, { csp: string; until: number }>();
+  constructor(private readonly domain: Domain) {}
+
+  async for(tenant: string): Promise<string> {
+    const now = this.domain.clock.now();
+    const cached = this.entries.get(tenant);
+    if (cached && cached.until > now) return cached.csp;
+    const csp = await buildCsp(this.domain, tenant);
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(tenant, { csp, until: now + 5000 });
+    return csp;
+  }
+}
+
+async function buildCsp(domain: Domain, tenant: string): Promise<string> {
+  const origins = new Set<string>();
+  for (const c of await domain.clients.list(tenant)) {
+    for (const u of [...c.redirectUris, ...c.postLogoutRedirectUris]) origins.add(new URL(u).origin);
+  }
+  return [
+    "default-src 'self'",
+    "base-uri 'self'",
+    "script-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    `form-action 'self' ${[...origins].join(' ')}`.trim(),
+  ].join('; ');
+}
+
+/**
+ * oidc-provider (Koa, `proxy` on) builds every URL it answers with from X-Forwarded-Proto/-Host
+ * and takes the client address from the leftmost X-Forwarded-For. Neither may come from a client:
+ * the issuer's URLs are always PUBLIC_URL's, and the address is the one express derived from the
+ * proxies TRUST_PROXY names.
+ */
+function pinForwardedHeaders(req: Request, publicUrl: URL): void {
+  const address = req.ip ?? req.socket.remoteAddress ?? '';
+  req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+  req.headers['x-forwarded-host'] = publicUrl.host;
+  req.headers['x-forwarded-for'] = address;
+  delete req.headers.forwarded;
+}
+
+/**
+ * The tenant issuers at /t/{tenant}: the tenant's provider found (404 for an unknown or suspended
+ * tenant), our login and consent pages for its interactions, and everything else handed to it.
+ */
+export function issuerRoutes(deps: IssuerRoutesDeps): Router {
+  const { pool, domain } = deps;
+  const publicUrl = new URL(deps.publicUrl);
+  const csp = new CspCache(domain);
+  const router = Router();
+
+  router.get('/static/supportgate.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
+  });
+
+  router.use('/t/:tenant', async (req, res, next) => {
+    try {
+      res.locals.pages = true;
+      const tenant = req.params.tenant!;
+      const entry = await pool.get(tenant);
+      if (!entry) throw new AppError('UNKNOWN_TENANT', undefined, { params: { tenant } });
+      const locals: IssuerLocals = { tenant, provider: entry.provider, handler: entry.handler };
+      Object.assign(res.locals, locals);
+      res.setHeader('Content-Security-Policy', await csp.for(tenant));
+      pinForwardedHeaders(req, publicUrl);
+      // Everything this request does at the issuer shares one request state (see request-context).
+      withOidcRequest(() => next());
+    } catch (err) {
+      next(err);
+    }
+  });
+  router.use(deps.interactions);
+  // Everything else under the issuer is the provider's (discovery, authorize, token, ...).
+  router.use('/t/:tenant', (_req, res) => {
+    (res.locals as IssuerLocals).handler(_req, res);
+  });
+  return router;
+}
