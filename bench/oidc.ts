@@ -14,7 +14,7 @@ import { createLogger } from '../src/logger.js';
 import { startGateway } from '../src/main.js';
 import { adapterFor } from '../src/oidc/adapter.js';
 import { RedisSupportSessionStore } from '../src/support-access/redis-support-session-store.js';
-import { operationsFor } from '../src/operations.js';
+import { operatorAdmin } from '../src/admin/index.js';
 import { loadKeyMaterial } from '../src/secrets/keys.js';
 import { Argon2idHasher } from '../src/users/passwords.js';
 import { benchRedis } from './private-redis.js';
@@ -45,7 +45,7 @@ export async function runOidcBench(seconds: number): Promise<void> {
   const gateway = await startGateway(config, { logger: createLogger({ logLevel: 'error', logFormat: 'json' }, new PassThrough()) });
   try {
     for (let i = 0; i < 100 && (await fetch(`${gateway.url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
-    const ops = operationsFor(gateway.domain, { who: 'bench', actor: null, channel: 'system' });
+    const ops = operatorAdmin(gateway.domain, { who: 'bench', actor: null, channel: 'system' });
     await ops.createTenant({ id: 'acme' });
     await ops.createUser({ tenant: 'acme', username: 'john', password: 'john-secret-pw' });
     await ops.createUser({ tenant: 'management', username: 'jill', password: 'jill-secret-pw', roles: ['support'], scope: ['acme'] });

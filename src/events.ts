@@ -11,7 +11,9 @@ export type AccessEvent =
   | { type: 'support.window.reduced'; tenant: string; endsAt: number | null; reason: 'closed' | 'expired' }
   | { type: 'support.global.reduced'; until: number | null; reason: 'switched-off' | 'shortened' | 'expired' }
   | { type: 'support.user.reduced'; userId: string; username: string; reason: 'disabled' | 'role-removed' | 'scope-reduced' | 'password-changed' }
-  | { type: 'user.disabled'; tenant: string; userId: string; username: string };
+  | { type: 'user.disabled'; tenant: string; userId: string; username: string }
+  // Every session and token of the tenant ends; its issuer already refuses it within a second.
+  | { type: 'tenant.suspended'; tenant: string };
 
 export interface EventBus {
   publish(event: AccessEvent): Promise<void>;

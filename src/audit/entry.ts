@@ -7,6 +7,8 @@ import { z } from 'zod';
  */
 export const AUDIT_ACTIONS = [
   'tenant.created',
+  'tenant.suspended',
+  'tenant.resumed',
   'user.created',
   'user.updated',
   'client.created',

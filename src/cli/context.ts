@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../redis/client.js';
 import { loadKeyMaterial } from '../secrets/keys.js';
-import { operationsFor, type Operations } from '../operations.js';
+import { operatorAdmin, type Admin } from '../admin/index.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
 import { printable } from '../text/printable.js';
 
@@ -61,8 +61,8 @@ export class CliContext {
   }
 
   /** The audited administrative actions, on the opened domain. */
-  async operations(): Promise<Operations> {
-    return operationsFor(await this.domain(), this.auditContext, this.logger);
+  async operations(): Promise<Admin> {
+    return operatorAdmin(await this.domain(), this.auditContext, this.logger);
   }
 
   async close(): Promise<void> {

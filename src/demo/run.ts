@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { startGateway, type Gateway } from '../main.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
 import { cliAuditContext, table } from '../cli/context.js';
-import { operationsFor } from '../operations.js';
+import { operatorAdmin } from '../admin/index.js';
 import { untilSignal } from '../cli/commands/serve.js';
 import { ensureDemoClient, seedDemo } from './seed.js';
 import { startDemoApp } from './app.js';
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     privateRedis = await ensureRedis(config);
     gateway = await startGateway(config);
     await ensureManagementTenant(gateway.domain.tenants, gateway.domain.clock);
-    const ops = operationsFor(gateway.domain, cliAuditContext(process.env), gateway.logger);
+    const ops = operatorAdmin(gateway.domain, cliAuditContext(process.env), gateway.logger);
     const accounts = await seedDemo(gateway.domain, ops);
     const appPort = Number(process.env.DEMO_APP_PORT ?? gateway.port + 1);
     if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535) throw new AppError('INVALID_CONFIG', 'DEMO_APP_PORT must be a port number');

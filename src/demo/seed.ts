@@ -1,5 +1,5 @@
 import type { Domain } from '../domain.js';
-import type { Operations } from '../operations.js';
+import type { Admin } from '../admin/index.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import type { Role } from '../users/users.js';
 
@@ -35,7 +35,7 @@ const DEMO_USERS: DemoUser[] = [
  * platform admin, a support user scoped to acme and an auditor. Running it again resets the demo
  * accounts to these values. Every change is audited like any other.
  */
-export async function seedDemo(domain: Domain, ops: Operations): Promise<DemoAccount[]> {
+export async function seedDemo(domain: Domain, ops: Admin): Promise<DemoAccount[]> {
   if (!(await domain.tenants.get('acme'))) await ops.createTenant({ id: 'acme', name: 'ACME Corporation' });
   for (const u of DEMO_USERS) {
     const existing = await domain.users.findByUsername(u.tenant, u.username);
@@ -57,7 +57,7 @@ export async function seedDemo(domain: Domain, ops: Operations): Promise<DemoAcc
  * The demo app's client in acme (first-party, confidential), registered for `appUrl`; an
  * existing one is reused, or registered again if the app moved to another address.
  */
-export async function ensureDemoClient(domain: Domain, ops: Operations, appUrl: string): Promise<{ clientId: string; clientSecret: string }> {
+export async function ensureDemoClient(domain: Domain, ops: Admin, appUrl: string): Promise<{ clientId: string; clientSecret: string }> {
   const clientId = 'demo-app';
   const redirectUris = [`${appUrl}/callback`];
   const existing = await domain.clients.get('acme', clientId);

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { LoginAttempt, LoginLimits } from '../oidc/login-limits.js';
+import { oidcRequest } from '../oidc/request-context.js';
 import { tooManyFailuresWait } from '../oidc/login-limits.js';
 import { checkLogin, type LoginOutcome } from '../support-access/login.js';
 import { auditIdentity, type SupportSessionStore } from '../support-access/sessions.js';
@@ -148,7 +149,9 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         throw new AppError('FORM_EXPIRED', undefined, { params: { form: 'Consent' } });
       }
       const clientId = String(details.params.client_id);
-      const support = details.session.uid ? await deps.sessions.get(tenant, details.session.uid) : null;
+      // Who consents: the stamp the stored session carries (read just now), else its support mark.
+      const uid = details.session.uid;
+      const support = uid ? (oidcRequest()?.sessions.get(uid) ?? (await deps.sessions.get(tenant, uid))) : null;
       const user = await domain.users.get(tenant, details.session.accountId);
       const { who } = auditIdentity({ id: details.session.accountId, username: user?.username ?? support?.target.username ?? null, tenant }, support);
       const ctx = { ...browserAuditContext(who, req, clientId, requestIdOf(res)), tenant, action: 'consent.granted' as const };

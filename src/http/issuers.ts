@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { ProviderPool } from '../oidc/pool.js';
+import { toOidcError } from '../oidc/errors.js';
 import { withOidcRequest } from '../oidc/request-context.js';
 import { STYLESHEET } from '../views/pages.js';
 
@@ -100,6 +101,14 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
       // Everything this request does at the issuer shares one request state (see request-context).
       withOidcRequest(() => next());
     } catch (err) {
+      // A program calling an endpoint (token, introspection, ...) gets the OAuth error it expects;
+      // a person's browser gets the page the error handler renders.
+      if (req.method === 'POST' && !req.path.includes('/interaction/')) {
+        const e = toOidcError(err) as { statusCode?: number; expose?: boolean; message?: string; error_description?: string };
+        const known = e.expose === true && typeof e.statusCode === 'number';
+        res.status(known ? e.statusCode! : 500).set('Cache-Control', 'no-store').json(known ? { error: e.message, error_description: e.error_description } : { error: 'server_error', error_description: 'oops! something went wrong' });
+        return;
+      }
       next(err);
     }
   });

@@ -119,8 +119,9 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     const uid = model === 'Session' ? payload.uid : payload.sessionUid;
     if (!uid || !payload.accountId) return null;
     const state = oidcRequest();
-    const issuing = state?.issuing?.session;
-    if (model !== 'Session' && issuing?.sessionUid === uid) return issuing;
+    // A code or token is what findAccount decided it is issued to: a support session, or (null)
+    // the user itself, even when the browser's session is a support session by now.
+    if (model !== 'Session' && state?.issuing?.checked) return state.issuing.session?.sessionUid === uid ? state.issuing.session : null;
     const known = state?.sessions.get(uid);
     if (known !== undefined) return known;
     return sessions.get(tenant, uid);

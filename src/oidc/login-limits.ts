@@ -36,6 +36,7 @@ interface Account {
 const keys = {
   accountAddress: (p: string, a: Account, place: string) => tenantKey(p, a.tenant, 'rl', 'login-account-address', a.name, place),
   account: (p: string, a: Account) => tenantKey(p, a.tenant, 'rl', 'login-account', a.name),
+  strangers: (p: string, a: Account) => tenantKey(p, a.tenant, 'rl', 'login-account-strangers', a.name),
   address: (p: string, place: string) => globalKey(p, 'rl', 'login-address', place),
   known: (p: string, a: Account, place: string) => tenantKey(p, a.tenant, 'login-known', a.name, place),
   inFlight: (p: string, a: Account, place: string) => tenantKey(p, a.tenant, 'login-in-flight', a.name, place),
@@ -43,8 +44,19 @@ const keys = {
 
 interface AccountLimiters {
   perAddress: RateLimiterRedis;
+  /** Consecutive failures of the account from everywhere, up to the hard cap. */
   overall: RateLimiterRedis;
+  /** Consecutive failures from addresses the account does not know: past these, only known ones may try. */
+  strangers: RateLimiterRedis;
 }
+
+/**
+ * NIST SP 800-63B 5.2.2: no more than 100 consecutive failed attempts on one account. Strangers
+ * (addresses the account never signed in from) stop at the soft limit and what they are refused
+ * does not count, so only attempts from the account's own known addresses can reach this cap —
+ * at which point the account is locked everywhere until the run expires or the password verifies.
+ */
+const MAX_CONSECUTIVE_FAILURES = 100;
 
 /**
  * Failed sign-ins are limited three ways (SPEC §3; README "Sign-in limits"), in Redis so every
@@ -75,9 +87,10 @@ export class LoginLimits {
     const lock = { storeClient: redis, duration: login.blockSeconds, blockDuration: login.blockSeconds };
     // A run of consecutive failures: kept from its first failure, deleted when the password verifies.
     const run = { storeClient: redis, duration: login.accountFailureHours * 3600 };
-    const limiters = (perAddress: number, overall: number): AccountLimiters => ({
+    const limiters = (perAddress: number, strangers: number): AccountLimiters => ({
       perAddress: new RateLimiterRedis({ ...lock, keyPrefix: '', points: perAddress }),
-      overall: new RateLimiterRedis({ ...run, keyPrefix: '', points: overall }),
+      overall: new RateLimiterRedis({ ...run, keyPrefix: '', points: MAX_CONSECUTIVE_FAILURES }),
+      strangers: new RateLimiterRedis({ ...run, keyPrefix: '', points: strangers }),
     });
     this.ordinary = limiters(login.maxFailuresPerAccountAddress, login.maxFailuresPerAccount);
     // Management accounts are never limited more loosely than ordinary ones.
@@ -153,13 +166,24 @@ export class LoginLimits {
     const limiters = this.limitersOf(account);
     const refusal =
       (await spend(limiters.perAddress, keys.accountAddress(this.prefix, account, place), 'account-address')) ??
-      (await spend(this.address, keys.address(this.prefix, place), 'address')) ??
-      (await spend(limiters.overall, keys.account(this.prefix, account), 'account'));
-    if (refusal === null) return { allowed: true, account, place };
-    // Past the per-account limit, an address where this account signed in lately may still try.
-    if (refusal.limit === 'account' && (await this.redis.exists(this.knownKey(account, place))) === 1) return { allowed: true, account, place };
-    return refusal;
+      (await spend(this.address, keys.address(this.prefix, place), 'address'));
+    if (refusal !== null) return refusal;
+    // Strangers (addresses the account never signed in from lately) have a run of their own;
+    // what they are refused never reaches the account's run, so they cannot bring the account to
+    // its hard cap and lock the owner out.
+    const known = (await this.redis.exists(this.knownKey(account, place))) === 1;
+    if (!known) {
+      const strangers = await spend(limiters.strangers, keys.strangers(this.prefix, account), 'account');
+      if (strangers !== null) return strangers;
+    }
+    const overall = await spend(limiters.overall, keys.account(this.prefix, account), 'account');
+    if (overall !== null) {
+      if (!known) await limiters.strangers.reward(keys.strangers(this.prefix, account), 1);
+      return overall;
+    }
+    return { allowed: true, account, place };
   }
+
 
   /**
    * The attempt's password verified (and the answer says so): the run of failures ends, the
@@ -171,6 +195,7 @@ export class LoginLimits {
     await Promise.all([
       limiters.perAddress.delete(keys.accountAddress(this.prefix, account, place)),
       limiters.overall.delete(keys.account(this.prefix, account)),
+      limiters.strangers.delete(keys.strangers(this.prefix, account)),
       this.address.reward(keys.address(this.prefix, place), 1),
       this.redis.set(this.knownKey(account, place), '1', 'EX', this.knownSeconds),
     ]);

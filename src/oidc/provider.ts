@@ -130,9 +130,17 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       const fresh = token ? undefined : (ctx.oidc.result as { login?: unknown; support?: SupportLoginResult } | undefined);
       let session: SupportSession | null;
       if (fresh?.login && sessionUid) {
-        // A login that just happened decides what the session is (the login checked may-enter).
+        // A login that just happened decides what the session is. It began when the password
+        // verified, and is checked again now: the browser may come back here much later (held
+        // back, or after a consent page), after the access ended or the password changed.
         const s = fresh.support;
-        session = s ? { tenant, sessionUid, actor: s.actor, target: s.target, until: s.until, startedAt: clock.now() } : null;
+        if (state) state.before = state.sessions.get(sessionUid) ?? null;
+        session = s ? { tenant, sessionUid, actor: s.actor, target: s.target, until: s.until, startedAt: s.startedAt } : null;
+        if (session) {
+          const decision = session.target.id === sub ? await mayStay(domain, session) : null;
+          if (!decision?.ok) return undefined;
+          session = { ...session, until: decision.until };
+        }
         state?.sessions.set(sessionUid, session);
       } else {
         const known = token ? (tokenId ? state?.tokens.get(tokenId) : undefined) : sessionUid ? state?.sessions.get(sessionUid) : undefined;
@@ -201,19 +209,26 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     async loadExistingGrant(ctx) {
       const result = ctx.oidc.result as { login?: unknown; support?: SupportLoginResult } | undefined;
       const uid = ctx.oidc.session!.uid;
+      // A fresh login that changes who the session is (john ↔ jill$john, or another support user)
+      // starts from a grant of its own: it inherits no consent, and ending one identity's tokens
+      // never ends the other's.
+      let identityChanged = false;
       if (result?.login) {
         // Persist what the fresh login decided (findAccount, just before): the support mark, or
         // no mark when the user signed in with their own password.
-        const decided = oidcRequest()?.issuing?.session;
+        const state = oidcRequest();
+        const decided = state?.issuing?.session;
+        const previous = state?.before ?? (await sessions.get(tenant, uid));
+        identityChanged = (previous?.actor.id ?? null) !== (decided?.actor.id ?? null);
         if (decided && decided.sessionUid === uid) {
           await sessions.save(decided);
-        } else {
-          const previous = await sessions.get(tenant, uid);
-          if (previous) await sessions.remove(tenant, uid, previous.actor.id);
+        } else if (previous) {
+          await sessions.remove(tenant, uid, previous.actor.id);
         }
       }
       const client = ctx.oidc.client!;
-      const grantId = (ctx.oidc.result as { consent?: { grantId?: string } } | undefined)?.consent?.grantId || ctx.oidc.session!.grantIdFor(client.clientId);
+      const consented = (ctx.oidc.result as { consent?: { grantId?: string } } | undefined)?.consent?.grantId;
+      const grantId = consented || (identityChanged ? undefined : ctx.oidc.session!.grantIdFor(client.clientId));
       if (grantId) {
         const existing = await ctx.oidc.provider.Grant.find(grantId);
         if (existing) return existing;

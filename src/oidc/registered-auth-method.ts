@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientAuthMethodOf, type ClientStore } from '../clients/clients.js';
+import { toOidcError } from './errors.js';
 import { oidcRequest } from './request-context.js';
 
-// The endpoints where a client authenticates (paths relative to the issuer).
-const CLIENT_AUTH_ENDPOINTS = /\/token(\/introspection|\/revocation)?$/;
 // oidc-provider's own limit for these bodies.
 const BODY_LIMIT = 56 * 1024;
 
@@ -16,7 +15,9 @@ const BODY_LIMIT = 56 * 1024;
  */
 export function registeredAuthMethodOnly(clients: Pick<ClientStore, 'get'>, tenant: string) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<unknown> => {
-    if (ctx.method !== 'POST' || !CLIENT_AUTH_ENDPOINTS.test(ctx.path) || !ctx.is('application/x-www-form-urlencoded')) return next();
+    // Every form POST to the issuer, not a list of paths: oidc-provider's router matches paths
+    // loosely (any case, a trailing slash), and any endpoint taking client credentials counts.
+    if (ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) return next();
     const length = Number(ctx.get('content-length'));
     if (!Number.isSafeInteger(length) || length <= 0 || length > BODY_LIMIT) {
       // Without a length the body cannot be looked at and put back; real clients always send one.
@@ -29,7 +30,15 @@ export function registeredAuthMethodOnly(clients: Pick<ClientStore, 'get'>, tena
     const presented = params.has('client_secret') ? 'client_secret_post' : basic !== null ? 'client_secret_basic' : null;
     const clientId = params.get('client_id') ?? basic;
     if (presented === null || !clientId) return next();
-    const client = await clients.get(tenant, clientId);
+    let client: Awaited<ReturnType<typeof clients.get>>;
+    try {
+      client = await clients.get(tenant, clientId);
+    } catch (err) {
+      // Outside the provider's own error handling: answer as it would (a store outage is a 503).
+      const e = toOidcError(err) as { statusCode?: number; message?: string; error_description?: string; expose?: boolean };
+      if (e.expose && e.statusCode) return refuse(ctx, e.statusCode, e.message ?? 'server_error', e.error_description ?? '');
+      return refuse(ctx, 500, 'server_error', 'oops! something went wrong');
+    }
     // The provider reads the same client next: it gets this record instead of a second read.
     oidcRequest()?.clients.set(clientId, client);
     // Unknown clients and public ones are the provider's to refuse.

@@ -22,6 +22,8 @@ export interface OidcRequestState {
   /** Stamp of each code or token read in this request, by its id (null: ordinary). */
   tokens: Map<string, SupportSession | null>;
   issuing?: IssuingFor;
+  /** What the browser's session was (its stamp) before a fresh login in this request replaced it. */
+  before?: SupportSession | null;
   /** Client records already read in this request (the auth-method check reads the client first). */
   clients: Map<string, ClientRecord | null>;
 }

@@ -138,3 +138,11 @@ export async function setSetting(
   });
   return { key, before, after: value };
 }
+
+/** Puts one setting back to the value it had (a change that could not be recorded). */
+export async function restoreSetting(store: SettingsStore, key: SettingKey, before: Settings[SettingKey] | 'inherit', tenant?: string): Promise<void> {
+  await store.update((s) => {
+    const { [key]: _dropped, ...rest } = s;
+    return before === 'inherit' ? rest : { ...rest, [key]: before };
+  }, tenant);
+}

@@ -13,6 +13,8 @@ export interface SupportLoginResult {
   actor: { id: string; username: string };
   target: { id: string; username: string };
   until: number | null;
+  /** When the support user's password verified: the session begins then (a later password change ends it). */
+  startedAt: number;
 }
 
 /** The one answer for every failure before a password verified (the catalogue's text). */
@@ -80,6 +82,7 @@ export async function checkLogin(domain: SupportDeps & { hasher: PasswordHasher 
   }
   const who = supportName(parsed.supportUser, parsed.target ?? '');
   const support = await authenticate(domain, MANAGEMENT_TENANT, parsed.supportUser, input.password);
+  const verifiedAt = domain.clock.now();
   // An existing management user named before the `$` is the actor, so the attempt reaches its
   // cross-tenant audit index, whether or not its password verified.
   const actor = support.user ? userParty(support.user) : null;
@@ -100,6 +103,7 @@ export async function checkLogin(domain: SupportDeps & { hasher: PasswordHasher 
       actor: { id: decision.supportUser.id, username: decision.supportUser.username },
       target: { id: decision.target.id, username: decision.target.username },
       until: decision.until,
+      startedAt: verifiedAt,
     },
   };
 }

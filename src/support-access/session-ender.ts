@@ -17,6 +17,12 @@ export interface SessionEnderDeps {
 }
 
 /**
+ * How long after a suspension an issuer may still answer for the tenant: every process re-reads a
+ * tenant's status at most once a second (oidc/pool.ts), plus a margin for a request under way.
+ */
+const ISSUER_STATUS_SETTLE_MS = 1500;
+
+/**
  * Ends support sessions whose access is gone: the session and everything issued from it, from
  * whichever process hears of it first. A claim per session lets exactly one process do it and
  * record `session.ended`.
@@ -28,14 +34,35 @@ export class SupportSessionEnder {
   async onEvent(event: AccessEvent): Promise<void> {
     const { sessions, tenants } = this.deps;
     const affected: { tenant: string; sessionUid: string }[] = [];
-    if (event.type === 'support.window.reduced' || event.type === 'user.disabled') {
+    if (event.type === 'support.window.reduced' || event.type === 'user.disabled' || event.type === 'tenant.suspended') {
       for (const uid of await sessions.inTenant(event.tenant)) affected.push({ tenant: event.tenant, sessionUid: uid });
     } else if (event.type === 'support.global.reduced') {
       for (const t of await tenants.list()) for (const uid of await sessions.inTenant(t.id)) affected.push({ tenant: t.id, sessionUid: uid });
     } else if (event.type === 'support.user.reduced') {
       affected.push(...(await sessions.ofActor(event.userId)));
     }
-    await Promise.all(affected.map((a) => this.recheck(a.tenant, a.sessionUid, event.type)));
+    try {
+      await Promise.all(affected.map((a) => this.recheck(a.tenant, a.sessionUid, event.type)));
+    } finally {
+      if (event.type === 'tenant.suspended') await this.sweepSuspendedTenant(event.tenant);
+    }
+  }
+
+  /**
+   * Deletes every session and token of a suspended tenant, so that none works again after a
+   * resume. Every process that hears the event sweeps (deleting twice is harmless). The first sweep
+   * always runs: a suspension followed at once by a resume must still end every old token. A
+   * second one, once every issuer has seen the suspension, catches what a request already under
+   * way wrote after the first; it runs only while the tenant is still suspended, so sessions
+   * begun after a resume are left alone.
+   */
+  private async sweepSuspendedTenant(tenant: string): Promise<void> {
+    const { revoker, access, logger } = this.deps;
+    if (!revoker.revokeTenant) return;
+    let removed = await revoker.revokeTenant(tenant);
+    await new Promise((resolve) => setTimeout(resolve, ISSUER_STATUS_SETTLE_MS).unref());
+    if ((await access.tenants.get(tenant))?.status === 'suspended') removed += await revoker.revokeTenant(tenant);
+    logger?.info(`tenant ${tenant} suspended: deleted ${removed} session and token records`);
   }
 
   /** Ends the session if it may no longer stay; true when it is (or was just) ended. */

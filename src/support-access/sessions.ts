@@ -36,6 +36,12 @@ export interface SessionRevoker {
   stampOf(tenant: string, sessionUid: string): Promise<SupportSession | null>;
   /** Destroys the session, its grants and every code and token of them; says how many grants. */
   revoke(tenant: string, sessionUid: string): Promise<{ grants: number }>;
+  /**
+   * Destroys every session, grant, code and token of a tenant (it was suspended), support marks
+   * aside (the ender ends those sessions itself); idempotent; says how many records went.
+   * Optional: a store that cannot do it leaves it to the tenant's issuer refusing every request.
+   */
+  revokeTenant?(tenant: string): Promise<number>;
 }
 
 export interface AuditIdentity {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { AccessEvent } from '../events.js';
 import { AppError } from '../errors.js';
 import { getSettings, supportModeOf, type Settings, type SettingsStore } from '../settings/settings.js';
 import { MANAGEMENT_TENANT, requireTenant, type Tenant, type TenantStore } from '../tenants/tenants.js';
 import type { User, UserStore } from '../users/users.js';
 import type { SupportLogin, SupportWindowStore } from './store.js';
-import { closableBy, closeRequests, globalAccess, isOpen, prolong, requestViews, type RequestView, type SupportRequest, type SupportWindow } from './window.js';
+import { closableBy, closeRequests, foldEnd, globalAccess, isOpen, prolong, requestViews, type RequestView, type SupportRequest, type SupportWindow } from './window.js';
 
 export interface SupportDeps {
   windows: SupportWindowStore;
@@ -89,6 +90,35 @@ export async function closeSupportRequests(
   await deps.windows.schedule(tenant.id, isOpen(window, now) ? window.end : null);
   const closed = window.requests.filter((r) => ids.includes(r.id));
   return { closed, before: before!, window, user };
+}
+
+/** Takes an opened request back out of the window (its opening could not be recorded). */
+export async function withdrawRequest(deps: Pick<SupportDeps, 'windows' | 'clock'>, tenant: string, requestId: string): Promise<void> {
+  const w = await deps.windows.update(tenant, (cur) => {
+    const requests = cur.requests.filter((r) => r.id !== requestId);
+    return { ...cur, version: cur.version + 1, requests, end: foldEnd(requests) };
+  });
+  await deps.windows.schedule(tenant, isOpen(w, deps.clock.now()) ? w.end : null);
+}
+
+/** Puts a window back as it was before a change (a closing that could not be recorded). */
+export async function restoreWindow(deps: Pick<SupportDeps, 'windows' | 'clock'>, tenant: string, before: SupportWindow): Promise<void> {
+  const w = await deps.windows.update(tenant, (cur) => ({ ...before, version: cur.version + 1 }));
+  await deps.windows.schedule(tenant, isOpen(w, deps.clock.now()) ? w.end : null);
+}
+
+/** The event a closing publishes: the window shrank, to its new end or to nothing. */
+export function windowReduced(tenant: string, window: SupportWindow, now: number): AccessEvent {
+  return { type: 'support.window.reduced', tenant, endsAt: isOpen(window, now) ? window.end : null, reason: 'closed' };
+}
+
+/** The event a change of global access publishes when it takes access away (switched off, or ends sooner). */
+export function globalAccessReduction(before: boolean | string, after: boolean | string, now: number): AccessEvent | null {
+  const was = globalAccess(before, now);
+  const is = globalAccess(after, now);
+  if (was.on && !is.on) return { type: 'support.global.reduced', until: null, reason: 'switched-off' };
+  const shortened = was.on && is.on && is.until !== null && (was.until === null || is.until < was.until);
+  return shortened ? { type: 'support.global.reduced', until: is.until, reason: 'shortened' } : null;
 }
 
 export interface SupportStatus {

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
 import { globalKey } from '../redis/keys.js';
-import { Script } from '../redis/script.js';
+import { Script, updateJson } from '../redis/script.js';
 import type { Tenant, TenantStore } from './tenants.js';
 
 // The registry of tenants is global (one `{g}` slot): creating a tenant and claiming its domains
@@ -74,5 +74,15 @@ export class RedisTenantStore implements TenantStore {
   async remove(tenant: Tenant): Promise<void> {
     const p = this.prefix;
     await removeScript.run(this.redis, [keys.tenant(p, tenant.id), keys.all(p), ...tenant.domains.map((d) => keys.domain(p, d))], [tenant.id]);
+  }
+
+  update(id: string, mutate: (tenant: Tenant) => Tenant): Promise<Tenant> {
+    return updateJson(this.redis, keys.tenant(this.prefix, id), (raw) => JSON.parse(raw) as Tenant, (current) => {
+      if (!current) throw new AppError('TENANT_NOT_FOUND', `tenant "${id}" not found`);
+      const next = mutate(current);
+      // The id and the domains have index keys of their own, written only by create and remove.
+      if (next.id !== current.id || next.domains.join() !== current.domains.join()) throw new Error('a tenant update cannot change its id or domains');
+      return next;
+    });
   }
 }

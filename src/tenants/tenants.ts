@@ -34,6 +34,11 @@ export interface TenantStore {
   list(): Promise<Tenant[]>;
   /** Removes a tenant record and its domains (undoing a creation whose audit entry failed). */
   remove(tenant: Tenant): Promise<void>;
+  /**
+   * Read-modify-write of one tenant (compare-and-set, retried on a lost race); TENANT_NOT_FOUND
+   * when there is none. Id and domains are indexed and cannot change this way.
+   */
+  update(id: string, mutate: (tenant: Tenant) => Tenant): Promise<Tenant>;
 }
 
 const createTenantInput = z.object({
@@ -78,4 +83,38 @@ export async function requireTenant(store: TenantStore, id: string): Promise<Ten
   const tenant = tenantIdSchema.safeParse(id).success ? await store.get(id) : null;
   if (!tenant) throw new AppError('TENANT_NOT_FOUND', `tenant "${id}" not found`);
   return tenant;
+}
+
+/** A status change as it happened: `changed` is false when the tenant already had that status. */
+export interface TenantStatusChange {
+  tenant: Tenant;
+  before: TenantStatus;
+  changed: boolean;
+}
+
+/** Sets the status; asking for the status a tenant already has changes nothing and says so. */
+async function setTenantStatus(store: TenantStore, id: string, status: TenantStatus): Promise<TenantStatusChange> {
+  await requireTenant(store, id);
+  let before: TenantStatus = status;
+  const tenant = await store.update(id, (current) => {
+    before = current.status;
+    return current.status === status ? current : { ...current, status };
+  });
+  return { tenant, before, changed: before !== status };
+}
+
+/**
+ * Suspends a tenant: its issuer stops answering and its sessions end (the caller publishes the
+ * event). Suspending a suspended tenant is a success that changes nothing (`changed: false`), so
+ * repeating it is always safe. The management tenant can never be suspended: it holds the staff
+ * who would resume it.
+ */
+export async function suspendTenant(deps: { tenants: TenantStore }, id: string): Promise<TenantStatusChange> {
+  if (id === MANAGEMENT_TENANT) throw new AppError('FORBIDDEN', 'the management tenant can never be suspended');
+  return setTenantStatus(deps.tenants, id, 'suspended');
+}
+
+/** Makes a suspended tenant active again; resuming an active tenant changes nothing (`changed: false`). */
+export async function resumeTenant(deps: { tenants: TenantStore }, id: string): Promise<TenantStatusChange> {
+  return setTenantStatus(deps.tenants, id, 'active');
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { AccessEvent } from '../events.js';
 import { AppError } from '../errors.js';
 import { MANAGEMENT_TENANT, requireTenant, tenantIdSchema, type TenantStore } from '../tenants/tenants.js';
 import { parseInput } from '../validation.js';
@@ -202,4 +203,30 @@ export async function authenticate(deps: Pick<UserDeps, 'users' | 'hasher'>, ten
   if (!(await deps.hasher.verify(user.passwordHash, password))) return { ok: false, reason: 'wrong-password', user: toPublicUser(user) };
   if (!user.enabled) return { ok: false, reason: 'disabled', user: toPublicUser(user) };
   return { ok: true, user };
+}
+
+/** What a change of a user did, by field name (for the audit entry). */
+export function changedFields(before: User, after: User): string[] {
+  return [
+    before.enabled !== after.enabled && 'enabled',
+    before.roles.join() !== after.roles.join() && 'roles',
+    before.scope.join() !== after.scope.join() && 'scope',
+    before.passwordHash !== after.passwordHash && 'password',
+  ].filter((c): c is string => typeof c === 'string');
+}
+
+/** What a change of a user takes away from support access: the events every gateway acts on. */
+export function accessReductions(before: User, after: User): AccessEvent[] {
+  const events: AccessEvent[] = [];
+  if (before.enabled && !after.enabled) events.push({ type: 'user.disabled', tenant: after.tenant, userId: after.id, username: after.username });
+  if (before.roles.includes('support')) {
+    const reason =
+      !after.enabled && before.enabled ? 'disabled'
+      : !after.roles.includes('support') ? 'role-removed'
+      : before.scope.some((t) => !after.scope.includes(t) && !after.scope.includes('*')) ? 'scope-reduced'
+      : before.passwordHash !== after.passwordHash ? 'password-changed'
+      : null;
+    if (reason) events.push({ type: 'support.user.reduced', userId: after.id, username: after.username, reason });
+  }
+  return events;
 }

@@ -5,7 +5,7 @@ import type { AuditEntry } from '../../src/audit/entry.js';
 import { CSV_COLUMNS } from '../../src/audit/export.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { operationsFor } from '../../src/operations.js';
+import { operatorAdmin } from '../../src/admin/index.js';
 import { tenantKey } from '../../src/redis/keys.js';
 import { ensureManagementTenant } from '../../src/tenants/tenants.js';
 import { cli, cliEnv } from '../support/cli.js';
@@ -202,7 +202,7 @@ describe('audited command line', () => {
     const { AuditLog } = await import('../../src/audit/audit-log.js');
     const loggingDomain = { ...domain, audit: new AuditLog(domain.auditStore, domain.clock, logger) };
     await ensureManagementTenant(domain.tenants, domain.clock);
-    const ops = operationsFor(loggingDomain, { who: 'cli:test', actor: null, channel: 'cli' }, logger);
+    const ops = operatorAdmin(loggingDomain, { who: 'cli:test', actor: null, channel: 'cli' }, logger);
     const secrets = ['Pw-john-7f3a9c', 'Pw-jill-a81d22', 'Pw-new-john-5e0b'];
     await ops.createTenant({ id: 'acme' });
     await ops.createUser({ tenant: 'acme', username: 'john', password: secrets[0]! });

@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import { Browser, relyingParty, signIn, type RelyingParty } from '../../bench/oidc-client.js';
 import type { AuditEntry } from '../../src/audit/entry.js';
 import { startGateway, type Gateway } from '../../src/main.js';
-import { operationsFor } from '../../src/operations.js';
+import { operatorAdmin } from '../../src/admin/index.js';
 import { dumpUnder, openDomain } from '../support/env.js';
 import { untilInactive, usable, type Tokens } from './tokens.js';
 import { oidcWorld, type OidcWorld } from './setup.js';
@@ -235,7 +235,7 @@ describe("a support user's password change ends their running support sessions",
     await world.stop();
     const offline = await openDomain(world.config);
     try {
-      await operationsFor(offline.domain, { who: 'cli:test', actor: null, channel: 'cli' }).setUser({ tenant: 'management', username: 'jill', password: 'another-password-2' });
+      await operatorAdmin(offline.domain, { who: 'cli:test', actor: null, channel: 'cli' }).setUser({ tenant: 'management', username: 'jill', password: 'another-password-2' });
     } finally {
       await offline.close();
     }

@@ -3,14 +3,14 @@ import type { Clock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type Gateway } from '../../src/main.js';
-import { operationsFor, type Operations } from '../../src/operations.js';
+import { operatorAdmin, type Admin } from '../../src/admin/index.js';
 import { testConfig } from '../support/env.js';
 import { freePort } from '../support/ports.js';
 
 export interface OidcWorld {
   config: Config;
   gateway: Gateway;
-  ops: Operations;
+  ops: Admin;
   url: string;
   issuer: (tenant: string) => string;
   clients: Record<string, { id: string; secret: string; redirectUri: string }>;
@@ -23,7 +23,7 @@ export async function oidcWorld(name: string, env: Record<string, string> = {}, 
   const config = testConfig(name, { PORT: String(port), PUBLIC_URL: `http://localhost:${port}`, ...env });
   const gateway = await startGateway(config, { logger: createLogger({ logLevel: 'error', logFormat: 'json' }, new PassThrough()), ...(clock ? { clock } : {}) });
   for (let i = 0; i < 100 && (await fetch(`${gateway.url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
-  const ops = operationsFor(gateway.domain, { who: 'cli:test', actor: null, channel: 'cli' });
+  const ops = operatorAdmin(gateway.domain, { who: 'cli:test', actor: null, channel: 'cli' });
   await ops.createTenant({ id: 'acme' });
   await ops.createTenant({ id: 'beta' });
   const pw = (u: string) => `${u}-secret-pw`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser, relyingParty, signIn, type RelyingParty } from '../../bench/oidc-client.js';
-import { operationsFor } from '../../src/operations.js';
+import { operatorAdmin } from '../../src/admin/index.js';
 import { oidcWorld, type OidcWorld } from './setup.js';
 
 // Regression for the attack in issue 8: a support login whose access was extended while it ran
@@ -63,7 +63,7 @@ describe('a support session whose access was extended while it ran', () => {
   const shortAccess = {
     request: async (tenant: string) => {
       // A one-hour request opened an hour ago, less WINDOW_MS: the window ends WINDOW_MS from now.
-      const earlier = operationsFor({ ...world.gateway.domain, clock: { now: () => Date.now() - 3_600_000 + WINDOW_MS } }, { who: 'cli:test', actor: null, channel: 'cli' });
+      const earlier = operatorAdmin({ ...world.gateway.domain, clock: { now: () => Date.now() - 3_600_000 + WINDOW_MS } }, { who: 'cli:test', actor: null, channel: 'cli' });
       await earlier.openSupport({ tenant, username: 'john', hours: 1 });
     },
     global: async (_tenant: string) => world.ops.setSetting('support.globalAccess', new Date(Date.now() + WINDOW_MS).toISOString()),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Domain } from '../../src/domain.js';
-import { operationsFor } from '../../src/operations.js';
+import { operatorAdmin } from '../../src/admin/index.js';
 import { openSupportRequest } from '../../src/support-access/support.js';
 import { HOUR } from '../../src/support-access/window.js';
 import { createTenant, ensureManagementTenant } from '../../src/tenants/tenants.js';
@@ -16,7 +16,7 @@ describe('three gateway processes', () => {
   let domain: Domain;
   let close: () => Promise<void>;
   const gateways: RunningProcess[] = [];
-  const ops = () => operationsFor(domain, { who: 'cli:test', actor: null, channel: 'cli' });
+  const ops = () => operatorAdmin(domain, { who: 'cli:test', actor: null, channel: 'cli' });
 
   /** Milliseconds until every gateway logged an event of `type` matching `match`. */
   async function allLearn(type: string, match: string[], since: number[], timeoutMs = 3000): Promise<number> {

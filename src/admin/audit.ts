@@ -1,0 +1,70 @@
+import type { AuditEntry } from '../audit/entry.js';
+import { queryEntries, queryPage, type AuditFilter } from '../audit/query.js';
+import { verifyTenantLog, type VerifyResult } from '../audit/verify.js';
+import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import type { AdminContext, AdminRunner } from './context.js';
+
+/** Filters as entry details: what was asked, in ISO form. */
+function filterDetails(f: AuditFilter): AuditEntry['details'] {
+  const d: AuditEntry['details'] = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (v === undefined) continue;
+    d[k] = k === 'from' || k === 'to' ? new Date(v as number).toISOString() : String(v).slice(0, 300);
+  }
+  return d;
+}
+
+/** The audit log: query a page, export everything, verify the chains; each recorded itself. */
+export function auditActions(c: AdminContext, admin: AdminRunner) {
+  const { domain } = c;
+  const reads = { audit: domain.auditStore, tenants: domain.tenants, users: domain.users };
+  return {
+    /** One page of entries; the query itself is recorded before the page is shown. */
+    queryAudit: (filter: AuditFilter, limit: number, cursor?: string) => {
+      const tenant = filter.tenant ?? MANAGEMENT_TENANT;
+      return admin.act({
+        permission: 'audit.query',
+        target: { tenant },
+        entry: { tenant, action: 'audit.queried', details: filterDetails(filter) },
+        run: async () => {
+          const page = await queryPage(reads, filter, limit, cursor);
+          return { value: page, details: { returned: page.entries.length, limit } };
+        },
+      });
+    },
+
+    /** Every matching entry, streamed; the export is recorded before the first entry leaves. */
+    exportAudit: async (filter: AuditFilter, format: 'jsonl' | 'csv', limit?: number): Promise<AsyncIterable<AuditEntry>> => {
+      const tenant = filter.tenant ?? MANAGEMENT_TENANT;
+      const details = { ...filterDetails(filter), format, ...(limit !== undefined ? { limit } : {}) };
+      await admin.allow('audit.export', { tenant }, { tenant, action: 'audit.exported', details });
+      await domain.audit.record({ ...c.audit, tenant, action: 'audit.exported', outcome: 'success', details });
+      return (async function* () {
+        let n = 0;
+        for await (const hit of queryEntries(reads, filter)) {
+          if (limit !== undefined && n++ >= limit) return;
+          yield hit.entry;
+        }
+      })();
+    },
+
+    /** Verifies the chains of one tenant or of all; the verification is recorded with its outcome. */
+    verifyAudit: async (tenant: string | undefined, onProgress?: (tenant: string, checked: number) => void): Promise<VerifyResult[]> => {
+      const scope = tenant ?? MANAGEMENT_TENANT;
+      await admin.allow('audit.verify', { tenant: scope }, { tenant: scope, action: 'audit.verified' });
+      const tenants = tenant ? [tenant] : (await domain.tenants.list()).map((t) => t.id);
+      const results: VerifyResult[] = [];
+      for (const t of tenants) results.push(await verifyTenantLog(domain.auditStore, t, (n) => onProgress?.(t, n)));
+      const broken = results.filter((r) => !r.ok);
+      await domain.audit.record({
+        ...c.audit,
+        tenant: scope,
+        action: 'audit.verified',
+        outcome: broken.length === 0 ? 'success' : 'failure',
+        cause: broken.length === 0 ? null : broken.map((r) => (r.ok ? '' : `${r.tenant} at position ${r.position}: ${r.reason}`)).join('; ').slice(0, 500),
+        details: { tenants: tenants.slice(0, 50), entries: results.reduce((n, r) => n + r.entries, 0) },
+      });
+      return results;
+    },
+  };
+}
