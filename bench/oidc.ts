@@ -75,7 +75,7 @@ export async function runOidcBench(seconds: number): Promise<void> {
     // Introspection: the gateway's issuer against a bare provider on the same adapter and tokens.
     const keys = await loadKeyMaterial(config);
     const bare = new Provider(`${config.publicUrl}/t/acme`, {
-      adapter: adapterFor({ redis: gateway.redis, prefix: config.redis.prefix, tenant: 'acme', domain: gateway.domain, clock: gateway.domain.clock, sessions: new RedisSupportSessionStore(gateway.redis, config.redis.prefix) }),
+      adapter: adapterFor({ redis: gateway.redis, prefix: config.redis.prefix, tenant: 'acme', access: gateway.domain, clients: gateway.domain.clients, secretBox: gateway.domain.secretBox, sessions: new RedisSupportSessionStore(gateway.redis, config.redis.prefix) }),
       jwks: keys.jwks as never,
       cookies: { keys: keys.cookieSecrets },
       extraClientMetadata: { properties: ['sg_first_party', 'sg_resource_server'] },

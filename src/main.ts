@@ -13,7 +13,7 @@ import { applyRetention } from './audit/retention.js';
 import { ExpiryWatcher } from './support-access/expiry-watcher.js';
 import { ProviderPool } from './oidc/pool.js';
 import { createTenantProvider } from './oidc/provider.js';
-import { LoginLimits } from './oidc/login-limits.js';
+import { LoginLimits } from './support-access/login-limits.js';
 import { OidcSessionRevoker } from './oidc/revoker.js';
 import { RedisSupportSessionStore } from './support-access/redis-support-session-store.js';
 import { SupportSessionEnder } from './support-access/session-ender.js';
@@ -63,7 +63,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
   const pool = new ProviderPool(domain.tenants, domain.clock, (tenant) =>
     createTenantProvider(tenant, {
-      config, redis, domain, keys, sessions, logger, audit: domain.audit,
+      publicUrl: config.publicUrl, redis, prefix: config.redis.prefix, access: domain, clients: domain.clients, secretBox: domain.secretBox,
+      audit: domain.audit, keys, sessions, logger,
       onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),
     }),
   );

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { clientAuthMethodOf } from '../clients/clients.js';
-import type { Clock } from '../clock.js';
-import type { Domain } from '../domain.js';
+import type { ClientStore } from '../clients/clients.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { SupportDeps } from '../support-access/support.js';
 import type { RedisClient } from '../redis/client.js';
 import { tenantKey } from '../redis/keys.js';
 import { Script } from '../redis/script.js';
@@ -45,9 +46,11 @@ export interface AdapterDeps {
   redis: RedisClient;
   prefix: string;
   tenant: string;
-  domain: Domain;
+  /** The facts support access is decided on, and the clock. */
+  access: SupportDeps;
+  clients: Pick<ClientStore, 'get'>;
+  secretBox: Pick<SecretBox, 'open'>;
   sessions: SupportSessionStore;
-  clock: Clock;
   logger?: Logger | undefined;
   /** Called when a support token is found no longer allowed (first use after its access ended). */
   onSupportDenied?: (sessionUid: string | undefined) => void;
@@ -108,7 +111,7 @@ export async function storedSessionByUid(redis: RedisClient, prefix: string, ten
 }
 
 export function adapterFor(deps: AdapterDeps): AdapterClass {
-  const { redis, prefix, tenant, domain, sessions } = deps;
+  const { redis, prefix, tenant, access, sessions } = deps;
   const key = (model: string, id: string) => oidcKey(prefix, tenant, model, id);
 
   /**
@@ -170,7 +173,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     }
 
     async find(id: string): Promise<Payload | undefined> {
-      if (this.name === 'Client') return clientMetadata(domain, tenant, id);
+      if (this.name === 'Client') return clientMetadata(deps, tenant, id);
       const payload = await this.read(key(this.name, id), id);
       if (payload) payload.jti = id;
       return payload;
@@ -191,7 +194,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
       if (id) state?.tokens.set(id, stamp);
       // Second layer: a support token works only while may-enter still says yes.
       if (stamp && payload.accountId) {
-        const decision = await mayStay(domain, { tenant, actor: stamp.actor, target: { id: payload.accountId }, startedAt: stamp.startedAt });
+        const decision = await mayStay(access, { tenant, actor: stamp.actor, target: { id: payload.accountId }, startedAt: stamp.startedAt });
         if (!decision.ok) {
           deps.onSupportDenied?.(payload.sessionUid);
           return undefined;
@@ -211,7 +214,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     }
 
     async consume(id: string): Promise<void> {
-      await consumeScript.run(redis, [key(this.name, id)], [Math.floor(deps.clock.now() / 1000)]);
+      await consumeScript.run(redis, [key(this.name, id)], [Math.floor(access.clock.now() / 1000)]);
     }
 
     async destroy(id: string): Promise<void> {
@@ -238,13 +241,13 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
 }
 
 /** A tenant's client record as oidc-provider metadata; the secret is unsealed only here. */
-async function clientMetadata(domain: Domain, tenant: string, clientId: string): Promise<Payload | undefined> {
+async function clientMetadata(deps: Pick<AdapterDeps, 'clients' | 'secretBox'>, tenant: string, clientId: string): Promise<Payload | undefined> {
   const known = oidcRequest()?.clients.get(clientId);
-  const c = known !== undefined ? known : await domain.clients.get(tenant, clientId);
+  const c = known !== undefined ? known : await deps.clients.get(tenant, clientId);
   if (!c) return undefined;
   return {
     client_id: c.clientId,
-    ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: domain.secretBox.open(c.sealedSecret!), token_endpoint_auth_method: clientAuthMethodOf(c) }),
+    ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: deps.secretBox.open(c.sealedSecret!), token_endpoint_auth_method: clientAuthMethodOf(c) }),
     redirect_uris: c.redirectUris,
     post_logout_redirect_uris: c.postLogoutRedirectUris,
     // A resource server only introspects: it has no grant and no response type of its own.

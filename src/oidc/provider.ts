@@ -1,27 +1,34 @@
 import Provider, { type Configuration, type KoaContextWithOIDC, type Account } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Config } from '../config.js';
 import type { RedisClient } from '../redis/client.js';
-import type { Domain } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { KeyMaterial } from '../secrets/keys.js';
-import { adapterFor } from './adapter.js';
+import { adapterFor, type AdapterDeps } from './adapter.js';
 import { registeredAuthMethodOnly } from './registered-auth-method.js';
 import { oidcErrors } from './errors.js';
 import { oidcRequest, type IssuingFor } from './request-context.js';
 import type { SupportLoginResult } from '../support-access/login.js';
 import { mayStay } from '../support-access/may-enter.js';
+import type { SupportDeps } from '../support-access/support.js';
 import { actClaim, auditIdentity, type SupportSession, type SupportSessionStore } from '../support-access/sessions.js';
 import { errorPage, logoutPage } from '../views/pages.js';
 
+/** What one tenant's issuer needs, and nothing more. */
 export interface ProviderDeps {
-  config: Config;
+  /** PUBLIC_URL: the issuer is `{publicUrl}/t/{tenant}`. */
+  publicUrl: string;
   redis: RedisClient;
-  domain: Domain;
-  keys: KeyMaterial;
+  /** REDIS_PREFIX: the issuer's records live under it, in the tenant's slot. */
+  prefix: string;
+  /** The facts support access is decided on (users, tenants, settings, windows) and the clock. */
+  access: SupportDeps;
+  /** The tenant's registered clients, and the box their secrets are sealed in. */
+  clients: AdapterDeps['clients'];
+  secretBox: AdapterDeps['secretBox'];
+  audit: Pick<AuditLog, 'record'>;
+  keys: Pick<KeyMaterial, 'jwks' | 'cookieSecrets'>;
   sessions: SupportSessionStore;
   logger: Logger;
-  audit: AuditLog;
   /** Told when a support token is used after its access ended (the second layer found it). */
   onSupportDenied?: (tenant: string, sessionUid: string) => void;
 }
@@ -40,10 +47,9 @@ function cappedAt(until: number | null | undefined, seconds: number, now: number
  * sessions carry `act` and end with the access that allowed them.
  */
 export function createTenantProvider(tenant: string, deps: ProviderDeps): Provider {
-  const { config, domain, keys, sessions, audit } = deps;
-  const issuer = `${config.publicUrl}/t/${tenant}`;
-  const prefix = config.redis.prefix;
-  const clock = domain.clock;
+  const { access, keys, sessions, audit, prefix } = deps;
+  const issuer = `${deps.publicUrl}/t/${tenant}`;
+  const clock = access.clock;
   /** A token lifetime, capped at the end of the access of the support session it is issued to. */
   const capped = (seconds: number) => cappedAt(oidcRequest()?.issuing?.session?.until, seconds, clock.now());
   /**
@@ -63,7 +69,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
 
 
   const configuration: Configuration = {
-    adapter: adapterFor({ redis: deps.redis, prefix, tenant, domain, sessions, clock, logger: deps.logger, onSupportDenied: (uid) => uid && deps.onSupportDenied?.(tenant, uid) }),
+    adapter: adapterFor({ redis: deps.redis, prefix, tenant, access, clients: deps.clients, secretBox: deps.secretBox, sessions, logger: deps.logger, onSupportDenied: (uid) => uid && deps.onSupportDenied?.(tenant, uid) }),
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {
       keys: keys.cookieSecrets,
@@ -119,7 +125,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     },
 
     async findAccount(ctx, sub, token): Promise<Account | undefined> {
-      const user = await domain.users.get(tenant, sub);
+      const user = await access.users.get(tenant, sub);
       if (!user || !user.enabled) return undefined;
       const state = oidcRequest();
       // Which support session (if any) this account is used through: the stamp of the code or
@@ -137,7 +143,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
         if (state) state.before = state.sessions.get(sessionUid) ?? null;
         session = s ? { tenant, sessionUid, actor: s.actor, target: s.target, until: s.until, startedAt: s.startedAt } : null;
         if (session) {
-          const decision = session.target.id === sub ? await mayStay(domain, session) : null;
+          const decision = session.target.id === sub ? await mayStay(access, session) : null;
           if (!decision?.ok) return undefined;
           session = { ...session, until: decision.until };
         }
@@ -146,7 +152,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
         const known = token ? (tokenId ? state?.tokens.get(tokenId) : undefined) : sessionUid ? state?.sessions.get(sessionUid) : undefined;
         session = known !== undefined ? known : sessionUid ? await sessions.get(tenant, sessionUid) : null;
         if (session) {
-          const decision = session.target.id === sub ? await mayStay(domain, session) : null;
+          const decision = session.target.id === sub ? await mayStay(access, session) : null;
           if (!decision?.ok) {
             deps.onSupportDenied?.(tenant, session.sessionUid);
             return undefined;
@@ -258,13 +264,13 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
   const provider = new Provider(issuer, configuration);
   // The forwarded headers it reads are set by the gateway itself (routes.ts pinForwardedHeaders).
   provider.proxy = true;
-  provider.use(registeredAuthMethodOnly(domain.clients, tenant));
+  provider.use(registeredAuthMethodOnly(deps.clients, tenant));
 
   // Logout and revocation are recorded from the provider's events: they happen inside its
   // endpoints, after the fact, so a failed entry is logged as an error rather than refused. Who
   // it was is taken while the event is emitted, from the records the request read.
   const recordAfter = async (ctx: KoaContextWithOIDC, action: 'logout' | 'token.revoked', accountId: string | undefined, s: SupportSession | null) => {
-    const user = accountId ? await domain.users.get(tenant, accountId) : null;
+    const user = accountId ? await access.users.get(tenant, accountId) : null;
     const name = user?.username ?? s?.target.username ?? null;
     await audit.record({
       tenant,

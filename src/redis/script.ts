@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AppError } from '../errors.js';
 import type { RedisClient } from './client.js';
 
 /**
@@ -53,5 +54,6 @@ export async function updateJson<T>(
     // Lost a race: a short random pause spreads the retries of many writers apart.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
   }
-  throw new Error(`updateJson: ${attempts} concurrent updates of one record in a row`);
+  // Others kept winning: a refusal the caller can retry (409), not a server error.
+  throw new AppError('CONFLICT', undefined, { cause: new Error(`updateJson: lost ${attempts} races in a row for ${key}`) });
 }

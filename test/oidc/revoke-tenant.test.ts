@@ -29,7 +29,7 @@ function describeTenantSweep(where: string, config: () => Config): void {
 
     const models = (tenant: string) => {
       const sessions = new RedisSupportSessionStore(redis, prefix);
-      const Adapter = adapterFor({ redis, prefix, tenant, domain, sessions, clock });
+      const Adapter = adapterFor({ redis, prefix, tenant, access: { ...domain, clock }, clients: domain.clients, secretBox: domain.secretBox, sessions });
       return (name: string) => new Adapter(name);
     };
 

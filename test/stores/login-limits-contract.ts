@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { LoginLimits, type LoginAttempt } from '../../src/oidc/login-limits.js';
+import { LoginLimits, type LoginAttempt } from '../../src/support-access/login-limits.js';
 import type { StoreWorld } from './world.js';
 
 type Allowed = LoginAttempt & { allowed: true };

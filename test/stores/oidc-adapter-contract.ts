@@ -23,7 +23,7 @@ export function describeOidcAdapterContract(world: () => StoreWorld): void {
     const sessions = () => new RedisSupportSessionStore(world().redis, world().prefix);
     beforeAll(() => {
       const { domain, redis, prefix } = world();
-      Adapter = adapterFor({ redis, prefix, tenant: 'alpha', domain, sessions: sessions(), clock, onSupportDenied: (uid) => denied.push(uid) });
+      Adapter = adapterFor({ redis, prefix, tenant: 'alpha', access: { ...domain, clock }, clients: domain.clients, secretBox: domain.secretBox, sessions: sessions(), onSupportDenied: (uid) => denied.push(uid) });
     });
 
     const grant = async (grantId: string, sessionUid: string) => {

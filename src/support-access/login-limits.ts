@@ -5,7 +5,7 @@ import type { RedisClient } from '../redis/client.js';
 import { globalKey, tenantKey } from '../redis/keys.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { usernameKey } from '../users/users.js';
-import { parseLoginName } from '../support-access/login-name.js';
+import { parseLoginName } from './login-name.js';
 
 /** How long an attempt refused while others of its account are being checked waits for them. */
 const IN_FLIGHT_WAIT_MS = 3000;
