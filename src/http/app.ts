@@ -12,7 +12,13 @@ export interface AppDeps {
   logger: Logger;
   isBootstrapped: () => boolean;
   isShuttingDown: () => boolean;
+  /** What people and relying parties reach: the issuers, their pages, health. */
   routers: Router[];
+  /**
+   * The admin group (the JSON API and console the next features bring) under /admin: answered
+   * in JSON only, whatever the Accept header, and kept apart from the public routes.
+   */
+  adminRouters?: Router[];
 }
 
 /** The express app: security headers, request ids, routes, then the one error handler. */
@@ -29,6 +35,13 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(healthRoutes(deps.redis, deps.isBootstrapped));
   for (const router of deps.routers) app.use(router);
+  const admin = express.Router();
+  admin.use((_req, res, next) => {
+    res.locals.pages = false;
+    next();
+  });
+  for (const router of deps.adminRouters ?? []) admin.use(router);
+  app.use('/admin', admin);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { errors } from 'oidc-provider';
 import { AppError, ERRORS, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { errorPage } from '../views/pages.js';
@@ -20,8 +21,7 @@ export const notFound: RequestHandler = (_req, _res, next) => {
 /** What anything thrown in a route means for the caller, as a catalogue error. */
 function httpError(err: unknown): AppError {
   // oidc-provider's interactionDetails/Finished: the interaction (cookie) is gone or was used.
-  const name = (err as { name?: string } | null)?.name;
-  if (name === 'SessionNotFound' || name === 'InvalidRequest') return new AppError('SIGN_IN_EXPIRED', undefined, { cause: err });
+  if (err instanceof errors.SessionNotFound || err instanceof errors.InvalidRequest) return new AppError('SIGN_IN_EXPIRED', undefined, { cause: err });
   // body-parser style errors carry their own 4xx status and safe message.
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500 && !(err instanceof AppError)) {
@@ -35,6 +35,7 @@ function httpError(err: unknown): AppError {
  * pages) say so with `res.locals.pages`: there "any type" means a page, elsewhere JSON.
  */
 function wantsHtml(req: Request, res: Response): boolean {
+  if (res.locals.pages === false) return false;
   return res.locals.pages === true ? req.accepts(['html', 'json']) === 'html' : req.accepts(['json', 'html']) === 'html';
 }
 

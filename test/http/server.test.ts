@@ -51,6 +51,15 @@ describe('gateway server', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: 'not_found', message: 'Not found', requestId: expect.any(String) });
   });
+
+  it('answers a browser with a page, and the admin group with JSON whatever it accepts', async () => {
+    const page = await fetch(`${gateway.url}/nope`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('<h1>Request refused</h1>');
+    const admin = await fetch(`${gateway.url}/admin/nope`, { headers: { accept: 'text/html' } });
+    expect(admin.status).toBe(404);
+    expect(admin.headers.get('content-type')).toMatch(/^application\/json/);
+  });
 });
 
 describe('graceful shutdown', () => {

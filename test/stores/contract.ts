@@ -87,6 +87,14 @@ export function describeStoreContract(label: string, makeConfig: () => Config): 
         expect((await domain.tenants.findByDomain('undone.example.com'))?.id).toBe('other');
         await domain.tenants.remove(tenant('other', 6000, ['undone.example.com']));
       });
+
+      it('keeps every one of many concurrent updates of one tenant, and refuses changes to its id or domains', async () => {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => domain.tenants.update('zeta', (t) => ({ ...t, name: `${t.name}+${i}` }))));
+        expect((await domain.tenants.get('zeta'))!.name.split('+')).toHaveLength(21);
+        await expect(domain.tenants.update('zeta', (t) => ({ ...t, domains: ['moved.example.com'] }))).rejects.toThrow();
+        await expectCode(domain.tenants.update('nobody', (t) => t), 'TENANT_NOT_FOUND');
+        expect(await domain.tenants.get('zeta')).toMatchObject({ domains: ['zeta.example.com'] });
+      });
     });
 
     describe('users', () => {
