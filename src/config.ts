@@ -254,7 +254,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
   }
   if (issues.length > 0 || !result.success) {
-    throw new AppError('INVALID_CONFIG', `invalid configuration: ${issues.join('; ')}`, { issues });
+    throw new AppError('CONFIG_ISSUES', undefined, { issues, params: { issues: issues.join('; ') } });
   }
   const c = result.data;
   const cwd = options.cwd ?? process.cwd();

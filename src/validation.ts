@@ -9,5 +9,5 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
     const path = i.path.map(String).join('.');
     return path ? `${path}: ${i.message}` : i.message;
   });
-  throw new AppError('INVALID_INPUT', `invalid ${what}: ${issues.join('; ')}`, { issues });
+  throw new AppError('INPUT_ISSUES', undefined, { issues, params: { what, issues: issues.join('; ') } });
 }

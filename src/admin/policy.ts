@@ -4,7 +4,7 @@
  * whoever calls it (CLI, console, API). Domain rules (e.g. "a request needs an active tenant")
  * still run after it: this file says who, not whether the change itself is valid.
  */
-import { AppError } from '../errors.js';
+import { AppError, ERRORS, type ErrorKey } from '../errors.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import type { Role } from '../users/users.js';
 import { CLIENT_SCOPE_PREFIX, type ClientPrincipal, type Principal, type UserPrincipal } from './principal.js';
@@ -50,24 +50,29 @@ export interface AdminTarget {
   userId?: string | undefined;
 }
 
-/** Every message a refused principal can see, by its stable code. */
-export const REFUSAL_MESSAGES = {
-  'support-session-never-manages': 'a support session cannot change support requests, passwords, users, clients or settings',
-  'other-tenant': 'not permitted in another tenant',
-  'not-an-admin': 'this needs an administrator role',
-  'auditor-only-reads': 'the auditor role grants reading the audit log only',
-  'auditors-only': 'the audit log is read by auditors only',
-  'platform-admin-only': 'this needs a platform administrator',
-  'management-needs-platform-admin': 'the management tenant is administered by platform administrators only',
-  'management-never-a-support-target': 'the management tenant is never a support target',
-  'tenant-directory-belongs-to-tenant': "a tenant's users and clients are managed by its own administrators",
-  'tenant-owns-its-mode': "a tenant's stricter support mode is set by its own administrators",
-  'settings-are-global': 'support settings are global and kept in the management tenant',
-  'client-action-not-grantable': 'an API client cannot be granted this action',
-  'client-scope-missing': "the client's scopes do not include this action",
-} as const satisfies Record<string, string>;
+/** Each stable refusal reason and its catalogue entry (a FORBIDDEN refinement: the words live in src/errors.ts). */
+export const REFUSALS = {
+  'support-session-never-manages': 'FORBIDDEN_SUPPORT_SESSION',
+  'other-tenant': 'FORBIDDEN_OTHER_TENANT',
+  'not-an-admin': 'FORBIDDEN_NOT_ADMIN',
+  'auditor-only-reads': 'FORBIDDEN_AUDITOR_READS_ONLY',
+  'auditors-only': 'FORBIDDEN_AUDITORS_ONLY',
+  'platform-admin-only': 'FORBIDDEN_PLATFORM_ADMIN_ONLY',
+  'management-needs-platform-admin': 'FORBIDDEN_MANAGEMENT_PLATFORM_ADMIN',
+  'management-never-a-support-target': 'FORBIDDEN_MANAGEMENT_SUPPORT_TARGET',
+  'tenant-directory-belongs-to-tenant': 'FORBIDDEN_TENANT_DIRECTORY',
+  'tenant-owns-its-mode': 'FORBIDDEN_TENANT_OWNS_MODE',
+  'settings-are-global': 'FORBIDDEN_SETTINGS_GLOBAL',
+  'client-action-not-grantable': 'FORBIDDEN_CLIENT_ACTION',
+  'client-scope-missing': 'FORBIDDEN_CLIENT_SCOPE',
+} as const satisfies Record<string, ErrorKey>;
 
-export type RefusalReason = keyof typeof REFUSAL_MESSAGES;
+export type RefusalReason = keyof typeof REFUSALS;
+
+/** Every message a refused principal can see, by its stable reason (the catalogue's words). */
+export const REFUSAL_MESSAGES = Object.fromEntries(
+  Object.entries(REFUSALS).map(([reason, key]) => [reason, ERRORS[key].message]),
+) as Readonly<Record<RefusalReason, string>>;
 
 export type Decision = { allowed: true } | { allowed: false; reason: RefusalReason; message: string };
 
@@ -221,8 +226,8 @@ export function authorize(principal: Principal, action: AdminAction, target: Adm
   }
 }
 
-/** `authorize`, throwing FORBIDDEN (403) with the refusal's message when refused. */
+/** `authorize`, throwing the refusal's catalogue entry (wire code FORBIDDEN, 403) when refused. */
 export function requireAuthorized(principal: Principal, action: AdminAction, target: AdminTarget): void {
   const decision = authorize(principal, action, target);
-  if (!decision.allowed) throw new AppError('FORBIDDEN', decision.message);
+  if (!decision.allowed) throw new AppError(REFUSALS[decision.reason]);
 }

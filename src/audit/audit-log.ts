@@ -75,7 +75,7 @@ export class AuditLog {
           queue.head = undefined;
           // Redis' own words (WRONGTYPE, OOM, connection refused) tell an operator what broke.
           const reason = isAppError(err) ? err.message : String((err as Error).message ?? err).split('\n')[0]!.slice(0, 200);
-          const failure = new AppError('AUDIT_UNAVAILABLE', `the audit log cannot be written (${reason}); the action was refused`, { cause: err });
+          const failure = new AppError('AUDIT_UNAVAILABLE', undefined, { cause: err, params: { reason } });
           for (const p of batch) p.reject(failure);
         }
       }

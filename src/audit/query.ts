@@ -114,7 +114,7 @@ function decodeCursor(raw: string): Cursor {
   try {
     return cursorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
   } catch {
-    throw new AppError('INVALID_INPUT', 'invalid cursor: pass back the cursor a previous page printed');
+    throw new AppError('AUDIT_CURSOR_INVALID');
   }
 }
 
@@ -227,15 +227,15 @@ export async function* queryEntries(deps: AuditReadDeps, filter: AuditFilter, cu
   const matches = matcher(filter);
   let source: AsyncGenerator<Hit>;
   if (filter.tenant) {
-    if (cursor && cursor.s !== 't') throw new AppError('INVALID_INPUT', 'invalid cursor for this query');
+    if (cursor && cursor.s !== 't') throw new AppError('AUDIT_CURSOR_MISMATCH');
     source = scanTenant(deps, filter.tenant, filter, cursor, first);
   } else {
     const actorId = await managementActorOf(deps, filter);
     if (actorId) {
-      if (cursor && cursor.s !== 'r') throw new AppError('INVALID_INPUT', 'invalid cursor for this query');
+      if (cursor && cursor.s !== 'r') throw new AppError('AUDIT_CURSOR_MISMATCH');
       source = scanActor(deps, actorId, filter, cursor);
     } else {
-      if (cursor && cursor.s !== 'm') throw new AppError('INVALID_INPUT', 'invalid cursor for this query');
+      if (cursor && cursor.s !== 'm') throw new AppError('AUDIT_CURSOR_MISMATCH');
       source = scanAll(deps, filter, cursor, first);
     }
   }

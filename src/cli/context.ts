@@ -82,12 +82,12 @@ export class CliContext {
   async readPassword(): Promise<string> {
     const stdin = this.io.stdin as Readable & { isTTY?: boolean };
     if (stdin.isTTY) {
-      throw new AppError('INVALID_INPUT', `--password-stdin reads the password from a pipe, e.g. printf '%s' "$PASSWORD" | supportgate ...`);
+      throw new AppError('PASSWORD_STDIN_TTY');
     }
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-    if (text.length === 0) throw new AppError('INVALID_INPUT', '--password-stdin: nothing was read from stdin');
+    if (text.length === 0) throw new AppError('PASSWORD_STDIN_EMPTY');
     return text;
   }
 }

@@ -31,7 +31,7 @@ export class RedisClientStore implements ClientStore {
   async create(client: ClientRecord): Promise<void> {
     const p = this.prefix;
     const created = await createScript.run(this.redis, [keys.client(p, client.tenant, client.clientId), keys.all(p, client.tenant)], [JSON.stringify(client), client.clientId]);
-    if (created !== 1) throw new AppError('CLIENT_EXISTS', `client "${client.clientId}" already exists in tenant "${client.tenant}"`);
+    if (created !== 1) throw new AppError('CLIENT_EXISTS', undefined, { params: { clientId: client.clientId, tenant: client.tenant } });
   }
 
   async get(tenant: string, clientId: string): Promise<ClientRecord | null> {

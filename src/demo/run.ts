@@ -20,13 +20,10 @@ async function ensureRedis(config: Config): Promise<PrivateRedis | undefined> {
   const where = redactRedisUrl(config.redis.url);
   const url = new URL(config.redis.url);
   if (!redisServerInstalled()) {
-    throw new AppError(
-      'STORE_UNAVAILABLE',
-      `nothing answers at ${where} and redis-server is not installed. Start Redis with \`docker compose up -d redis\`, or install Debian's package (\`sudo apt-get install redis-server\`, or \`sudo bash scripts/install-system-deps.sh\`), then run the demo again.`,
-    );
+    throw new AppError('DEMO_REDIS_NOT_INSTALLED', undefined, { params: { where } });
   }
   if (!LOOPBACK.has(url.hostname)) {
-    throw new AppError('STORE_UNAVAILABLE', `nothing answers at ${where}; the demo starts a private Redis only for a loopback REDIS_URL`);
+    throw new AppError('DEMO_REDIS_NOT_LOOPBACK', undefined, { params: { where } });
   }
   const port = Number(url.port || 6379);
   const redis = await startPrivateRedis(config.dataDir, port);
@@ -55,7 +52,7 @@ async function main(): Promise<number> {
     const ops = operatorAdmin(gateway.domain, cliAuditContext(process.env), gateway.logger);
     const accounts = await seedDemo(gateway.domain, ops);
     const appPort = Number(process.env.DEMO_APP_PORT ?? gateway.port + 1);
-    if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535) throw new AppError('INVALID_CONFIG', 'DEMO_APP_PORT must be a port number');
+    if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535) throw new AppError('DEMO_APP_PORT_INVALID');
     const appUrl = `${new URL(config.publicUrl).protocol}//${new URL(config.publicUrl).hostname}:${appPort}`;
     const demoClient = await ensureDemoClient(gateway.domain, ops, appUrl);
     demoApp = await startDemoApp({ issuer: `${config.publicUrl}/t/acme`, ...demoClient, port: appPort, baseUrl: appUrl });

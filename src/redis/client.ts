@@ -85,7 +85,7 @@ export async function connectRedis(client: RedisClient, config: Config, timeoutM
   } catch (err) {
     client.disconnect();
     const reason = lastError !== 'no answer' ? lastError : (err as Error).message;
-    throw new AppError('STORE_UNAVAILABLE', `cannot reach ${describeRedis(config)}: ${reason}`, { cause: err });
+    throw new AppError('STORE_UNREACHABLE', undefined, { cause: err, params: { redis: describeRedis(config), reason } });
   } finally {
     clearTimeout(timer);
     client.off('error', onError);

@@ -50,7 +50,7 @@ function readJsonFile<T>(file: string, what: string, check?: (fd: number) => voi
     text = readFileSync(fd, 'utf8');
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw new AppError('INVALID_CONFIG', `cannot read ${what} from ${file}: ${(err as Error).message}`);
+    throw new AppError('KEYS_FILE_UNREADABLE', undefined, { params: { what, file, reason: (err as Error).message } });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -58,7 +58,7 @@ function readJsonFile<T>(file: string, what: string, check?: (fd: number) => voi
     return JSON.parse(text) as T;
   } catch {
     // JSON.parse's own message quotes the start of the text: a private key must not reach a log.
-    throw new AppError('INVALID_CONFIG', `cannot read ${what} from ${file}: not valid JSON`);
+    throw new AppError('KEYS_FILE_NOT_JSON', undefined, { params: { what, file } });
   }
 }
 
@@ -70,10 +70,7 @@ function ownerOnly(file: string): (fd: number) => void {
   return (fd) => {
     const mode = fstatSync(fd).mode & 0o777;
     if ((mode & 0o077) === 0) return;
-    throw new AppError(
-      'INVALID_CONFIG',
-      `the signing keys file ${file} has mode 0${mode.toString(8).padStart(3, '0')}: group and others must have no access to private keys; run: chmod 600 ${file}`,
-    );
+    throw new AppError('SIGNING_KEYS_FILE_MODE', undefined, { params: { file, mode: mode.toString(8).padStart(3, '0') } });
   };
 }
 
@@ -91,7 +88,7 @@ export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
       cookieSecrets.length === 0 && 'keys.cookieSecrets (COOKIE_SECRETS)',
       clientSecretsKey === null && 'keys.clientSecretsKey (CLIENT_SECRETS_KEY)',
     ].filter(Boolean);
-    throw new AppError('INVALID_CONFIG', 'production needs its keys configured', {
+    throw new AppError('KEYS_REQUIRED_IN_PRODUCTION', undefined, {
       issues: missing.map((m) => `${m}: required in production`),
     });
   }
@@ -108,7 +105,7 @@ export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
     jwks = readJsonFile(devFile('jwks.json'), 'development signing keys');
   }
   if (!Array.isArray(jwks.keys) || jwks.keys.length === 0 || jwks.keys.some((k) => typeof k.d !== 'string')) {
-    throw new AppError('INVALID_CONFIG', 'signing keys must be a JWKS with at least one private key ({ "keys": [...] })');
+    throw new AppError('SIGNING_KEYS_NO_PRIVATE_KEY');
   }
 
   let dev: DevSecretsFile | undefined;

@@ -90,11 +90,11 @@ export async function supportModeOf(store: SettingsStore, tenant: string): Promi
  */
 async function setTenantMode(store: SettingsStore, tenant: string, rawValue: string) {
   if (rawValue !== 'read-only' && rawValue !== 'inherit' && rawValue !== 'full') {
-    throw new AppError('SETTING_INVALID', 'support.mode for a tenant: read-only, or inherit to follow the global mode');
+    throw new AppError('TENANT_MODE_VALUES');
   }
   const global = (await getSettings(store))['support.mode'];
   if (rawValue === 'full') {
-    throw new AppError('SETTING_INVALID', `a tenant may only make support.mode stricter than the global ${global}; use inherit to follow it`);
+    throw new AppError('TENANT_MODE_NOT_STRICTER', undefined, { params: { global } });
   }
   let before: Settings['support.mode'] | 'inherit' = 'inherit';
   await store.update((current) => {
@@ -113,15 +113,15 @@ export async function setSetting(
   rawValue: string,
   tenant?: string,
 ): Promise<{ key: SettingKey; before: Settings[SettingKey]; after: Settings[SettingKey]; tenant?: string }> {
-  if (!isSettingKey(key)) throw new AppError('SETTING_UNKNOWN', `unknown setting "${key}"; known: ${SETTING_KEYS.join(', ')}`);
+  if (!isSettingKey(key)) throw new AppError('SETTING_UNKNOWN', undefined, { params: { key, known: SETTING_KEYS.join(', ') } });
   if (tenant !== undefined && tenant !== 'management') {
     if (!(TENANT_SETTING_KEYS as readonly string[]).includes(key)) {
-      throw new AppError('SETTING_INVALID', `${key} is global; a tenant may override only ${TENANT_SETTING_KEYS.join(', ')}`);
+      throw new AppError('SETTING_GLOBAL_ONLY', undefined, { params: { key, overridable: TENANT_SETTING_KEYS.join(', ') } });
     }
     return setTenantMode(store, tenant, rawValue);
   }
   const parsed = VALUE_PARSERS[key](clock).safeParse(rawValue);
-  if (!parsed.success) throw new AppError('SETTING_INVALID', `${key}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+  if (!parsed.success) throw new AppError('SETTING_VALUE_INVALID', undefined, { params: { key, problem: parsed.error.issues[0]!.message } });
   const value = parsed.data;
   let before: Settings[SettingKey] = DEFAULT_SETTINGS[key];
   await store.update((current) => {
@@ -129,10 +129,7 @@ export async function setSetting(
     before = effective[key];
     const next = { ...effective, [key]: value };
     if (next['support.requestHours'] > next['support.maxRequestHours']) {
-      throw new AppError(
-        'SETTING_INVALID',
-        `support.requestHours (${next['support.requestHours']}) must not exceed support.maxRequestHours (${next['support.maxRequestHours']})`,
-      );
+      throw new AppError('REQUEST_HOURS_OVER_MAX', undefined, { params: { hours: String(next['support.requestHours']), max: String(next['support.maxRequestHours']) } });
     }
     return { ...current, [key]: value };
   });

@@ -20,15 +20,16 @@ export interface SupportDeps {
 /** A tenant user who may act on support requests: exists, is enabled, in a tenant that can be a target. */
 async function requestingUser(deps: SupportDeps, tenantId: string, username: string): Promise<{ tenant: Tenant; user: User }> {
   const tenant = await requireTenant(deps.tenants, tenantId);
-  if (tenant.id === MANAGEMENT_TENANT) throw new AppError('INVALID_INPUT', 'the management tenant is never a support target');
-  if (tenant.status !== 'active') throw new AppError('FORBIDDEN', `tenant "${tenant.id}" is suspended`);
+  if (tenant.id === MANAGEMENT_TENANT) throw new AppError('MANAGEMENT_NEVER_TARGET');
+  if (tenant.status !== 'active') throw new AppError('TENANT_SUSPENDED', undefined, { params: { tenant: tenant.id } });
   const user = await deps.users.findByUsername(tenant.id, username);
-  if (!user) throw new AppError('USER_NOT_FOUND', `user "${username}" not found in tenant "${tenant.id}"`);
-  if (!user.enabled) throw new AppError('FORBIDDEN', `user "${user.username}" is disabled`);
+  if (!user) throw new AppError('USER_NOT_FOUND', undefined, { params: { username, tenant: tenant.id } });
+  if (!user.enabled) throw new AppError('USER_DISABLED', undefined, { params: { username: user.username } });
   return { tenant, user };
 }
 
-const reasonSchema = z.string().trim().max(500, 'reason must be at most 500 characters');
+const REASON_MAX_CHARS = 500;
+const reasonSchema = z.string().trim().max(REASON_MAX_CHARS);
 
 /**
  * "Enable support": any enabled user of the tenant opens a request of `hours` (default
@@ -43,15 +44,16 @@ export async function openSupportRequest(
   const now = deps.clock.now();
   const global = globalAccess(settings['support.globalAccess'], now);
   if (global.on) {
-    throw new AppError('SUPPORT_GLOBAL', `support access is on for every tenant${global.until ? ` until ${new Date(global.until).toISOString()}` : ''}; no request is needed`);
+    if (global.until) throw new AppError('SUPPORT_GLOBAL_UNTIL', undefined, { params: { until: new Date(global.until).toISOString() } });
+    throw new AppError('SUPPORT_GLOBAL');
   }
   const hours = input.hours ?? settings['support.requestHours'];
   const max = settings['support.maxRequestHours'];
   if (!Number.isInteger(hours) || hours < 1 || hours > max) {
-    throw new AppError('SUPPORT_HOURS', `hours must be a whole number from 1 to ${max} (support.maxRequestHours)`);
+    throw new AppError('SUPPORT_HOURS', undefined, { params: { max: String(max) } });
   }
   const reason = reasonSchema.safeParse(input.reason ?? '');
-  if (!reason.success) throw new AppError('INVALID_INPUT', reason.error.issues[0]!.message);
+  if (!reason.success) throw new AppError('SUPPORT_REASON_TOO_LONG', undefined, { params: { max: String(REASON_MAX_CHARS) } });
   const request: SupportRequest = {
     id: randomUUID(),
     openedBy: { id: user.id, username: user.username },
@@ -83,7 +85,8 @@ export async function closeSupportRequests(
     before = w;
     ids = closableBy(w, user.id, admin, now);
     if (ids.length === 0) {
-      throw new AppError('NO_ACTIVE_REQUEST', admin ? `tenant "${tenant.id}" has no active support request` : `${user.username} has no active support request in tenant "${tenant.id}"`);
+      if (admin) throw new AppError('TENANT_HAS_NO_ACTIVE_REQUEST', undefined, { params: { tenant: tenant.id } });
+      throw new AppError('USER_HAS_NO_ACTIVE_REQUEST', undefined, { params: { username: user.username, tenant: tenant.id } });
     }
     return closeRequests(w, new Set(ids), { id: user.id, username: user.username }, now);
   });

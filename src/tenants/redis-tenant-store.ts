@@ -46,10 +46,10 @@ export class RedisTenantStore implements TenantStore {
       [keys.tenant(p, tenant.id), keys.all(p), ...tenant.domains.map((d) => keys.domain(p, d))],
       [JSON.stringify(tenant), Date.parse(tenant.createdAt), tenant.id],
     );
-    if (result === 'exists') throw new AppError('TENANT_EXISTS', `tenant "${tenant.id}" already exists`);
+    if (result === 'exists') throw new AppError('TENANT_EXISTS', undefined, { params: { tenant: tenant.id } });
     if (typeof result === 'string' && result.startsWith('domain:')) {
       const domain = tenant.domains[Number(result.slice(7)) - 1];
-      throw new AppError('DOMAIN_TAKEN', `domain "${domain}" is already used by another tenant`);
+      throw new AppError('DOMAIN_TAKEN', undefined, { params: { domain: String(domain) } });
     }
   }
 
@@ -78,7 +78,7 @@ export class RedisTenantStore implements TenantStore {
 
   update(id: string, mutate: (tenant: Tenant) => Tenant): Promise<Tenant> {
     return updateJson(this.redis, keys.tenant(this.prefix, id), (raw) => JSON.parse(raw) as Tenant, (current) => {
-      if (!current) throw new AppError('TENANT_NOT_FOUND', `tenant "${id}" not found`);
+      if (!current) throw new AppError('TENANT_NOT_FOUND', undefined, { params: { tenant: id } });
       const next = mutate(current);
       // The id and the domains have index keys of their own, written only by create and remove.
       if (next.id !== current.id || next.domains.join() !== current.domains.join()) throw new Error('a tenant update cannot change its id or domains');

@@ -81,7 +81,7 @@ export async function ensureManagementTenant(store: TenantStore, clock: Clock): 
 /** The tenant, or TENANT_NOT_FOUND naming it. */
 export async function requireTenant(store: TenantStore, id: string): Promise<Tenant> {
   const tenant = tenantIdSchema.safeParse(id).success ? await store.get(id) : null;
-  if (!tenant) throw new AppError('TENANT_NOT_FOUND', `tenant "${id}" not found`);
+  if (!tenant) throw new AppError('TENANT_NOT_FOUND', undefined, { params: { tenant: id } });
   return tenant;
 }
 
@@ -110,7 +110,7 @@ async function setTenantStatus(store: TenantStore, id: string, status: TenantSta
  * who would resume it.
  */
 export async function suspendTenant(deps: { tenants: TenantStore }, id: string): Promise<TenantStatusChange> {
-  if (id === MANAGEMENT_TENANT) throw new AppError('FORBIDDEN', 'the management tenant can never be suspended');
+  if (id === MANAGEMENT_TENANT) throw new AppError('MANAGEMENT_NOT_SUSPENDABLE');
   return setTenantStatus(deps.tenants, id, 'suspended');
 }
 

@@ -40,7 +40,7 @@ export class RedisUserStore implements UserStore {
       [keys.usernames(p, user.tenant), keys.user(p, user.tenant, user.id), keys.byAge(p, user.tenant)],
       [usernameKey(user.username), user.id, JSON.stringify(user), Date.parse(user.createdAt)],
     );
-    if (created !== 1) throw new AppError('USERNAME_TAKEN', `username "${user.username}" is already taken in tenant "${user.tenant}"`);
+    if (created !== 1) throw new AppError('USERNAME_TAKEN', undefined, { params: { username: user.username, tenant: user.tenant } });
   }
 
   async get(tenant: string, id: string): Promise<User | null> {
@@ -57,7 +57,7 @@ export class RedisUserStore implements UserStore {
 
   update(tenant: string, id: string, mutate: (user: User) => User): Promise<User> {
     return updateJson(this.redis, keys.user(this.prefix, tenant, id), (raw) => JSON.parse(raw) as User, (current) => {
-      if (!current) throw new AppError('USER_NOT_FOUND', 'user not found');
+      if (!current) throw new AppError('USER_RECORD_MISSING');
       return mutate(current);
     });
   }

@@ -89,17 +89,17 @@ export interface UserDeps {
 async function checkRolesAndScope(deps: UserDeps, tenant: string, roles: Role[], scope: string[]): Promise<void> {
   if (tenant !== MANAGEMENT_TENANT) {
     const bad = roles.filter((r) => (MANAGEMENT_ONLY_ROLES as readonly string[]).includes(r));
-    if (bad.length > 0) throw new AppError('ROLE_NOT_ALLOWED', `role ${bad.join(', ')} exists only in the management tenant`);
+    if (bad.length > 0) throw new AppError('ROLE_NOT_ALLOWED', undefined, { params: { roles: bad.join(', ') } });
   }
   if (scope.length > 0 && !roles.includes('support')) {
-    throw new AppError('INVALID_INPUT', 'scope applies to support users only (add --role support)');
+    throw new AppError('SCOPE_NEEDS_SUPPORT_ROLE');
   }
   if (scope.includes(ALL_TENANTS) && scope.length > 1) {
-    throw new AppError('INVALID_INPUT', 'scope "*" already means every tenant; give it alone');
+    throw new AppError('SCOPE_ALL_ALONE');
   }
   for (const t of scope) {
     if (t === ALL_TENANTS) continue;
-    if (t === MANAGEMENT_TENANT) throw new AppError('INVALID_INPUT', 'the management tenant is never a support target');
+    if (t === MANAGEMENT_TENANT) throw new AppError('MANAGEMENT_NEVER_TARGET');
     await requireTenant(deps.tenants, t);
   }
 }
@@ -162,7 +162,7 @@ export async function setUser(
   const parsed = parseInput(setUserInput, input, 'user change');
   await requireTenant(deps.tenants, parsed.tenant);
   const existing = await deps.users.findByUsername(parsed.tenant, parsed.username);
-  if (!existing) throw new AppError('USER_NOT_FOUND', `user "${parsed.username}" not found in tenant "${parsed.tenant}"`);
+  if (!existing) throw new AppError('USER_NOT_FOUND', undefined, { params: { username: parsed.username, tenant: parsed.tenant } });
   const roles = parsed.roles ? [...new Set(parsed.roles)] : existing.roles;
   // Losing role support drops the scope with it; a scope given alone needs the role.
   const scope = parsed.scope ? [...new Set(parsed.scope)] : roles.includes('support') ? existing.scope : [];
