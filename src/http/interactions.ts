@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { LoginAttempt, LoginLimits } from '../support-access/login-limits.js';
+import { clientNameOf, grantConsent } from '../oidc/interactions.js';
 import { oidcRequest } from '../oidc/request-context.js';
 import { tooManyFailuresWait } from '../support-access/login-limits.js';
 import { checkLogin, type LoginOutcome } from '../support-access/login.js';
@@ -115,14 +116,14 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     try {
       const { tenant, provider } = res.locals as IssuerLocals;
       const details = await provider.interactionDetails(req, res);
-      const client = await provider.Client.find(String(details.params.client_id));
+      const clientName = await clientNameOf(provider, details);
       const csrf = csrfToken(cookieSecret, tenant, details.uid);
       res.set('Cache-Control', 'no-store');
       if (details.prompt.name === 'consent') {
-        res.type('html').send(consentPage({ action: `/t/${tenant}/interaction/${details.uid}/consent`, csrf, clientName: client?.clientId ?? 'an application', scopes: String(details.params.scope ?? '').split(' ').filter(Boolean), tenant }));
+        res.type('html').send(consentPage({ action: `/t/${tenant}/interaction/${details.uid}/consent`, csrf, clientName: clientName ?? 'an application', scopes: String(details.params.scope ?? '').split(' ').filter(Boolean), tenant }));
         return;
       }
-      res.type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf, tenant, clientName: client?.clientId ?? tenant }));
+      res.type('html').send(loginPage({ action: `/t/${tenant}/interaction/${details.uid}/login`, csrf, tenant, clientName: clientName ?? tenant }));
     } catch (err) {
       next(err);
     }
@@ -160,13 +161,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
         return;
       }
-      const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId });
-      if (!grant) throw new AppError('SIGN_IN_EXPIRED');
-      const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-      const grantId = await grant.save();
-      await audit.record({ ...ctx, outcome: 'success', details: { scopes: missing.missingOIDCScope ?? [] } });
+      const { grantId, scopes } = await grantConsent(provider, details, details.session.accountId, clientId);
+      await audit.record({ ...ctx, outcome: 'success', details: { scopes } });
       await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     } catch (err) {
       next(err);
