@@ -9,6 +9,7 @@ import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
+import { resolveInterrupted } from './audit/interrupted.js';
 import { applyRetention } from './audit/retention.js';
 import { ExpiryWatcher } from './support-access/expiry-watcher.js';
 import { ProviderPool } from './oidc/pool.js';
@@ -130,6 +131,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const retention = setInterval(() => void trim(), 3_600_000);
   retention.unref();
   setTimeout(() => void trim(), 60_000).unref();
+
+  // Actions a process left between change and entry get their entry: at start, then every minute.
+  const completeInterrupted = () =>
+    resolveInterrupted({ audit: domain.audit, tenants: domain.tenants, logger }, domain.clock.now()).catch((err: unknown) => logger.warn(`audit: interrupted actions not resolved yet: ${(err as Error).message}`));
+  const interrupted = setInterval(() => void completeInterrupted(), 60_000);
+  interrupted.unref();
+  setTimeout(() => void completeInterrupted(), 2_000).unref();
   logger.info(`supportgate listening on port ${port}; issuers at ${config.publicUrl}/t/<tenant>`);
 
   let stopping: Promise<void> | undefined;
@@ -137,6 +145,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     (stopping ??= (async () => {
       shuttingDown = true;
       clearInterval(retention);
+      clearInterval(interrupted);
       await watcher.stop();
       await unsubscribe?.();
       logger.info('shutting down: no new connections, finishing in-flight requests');

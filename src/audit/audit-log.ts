@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -6,9 +7,21 @@ import { parseInput } from '../validation.js';
 import { auditInputSchema, hashEntry, type AuditEntry, type AuditInput, type ValidAuditInput } from './entry.js';
 import type { AuditStore, ChainHead } from './store.js';
 
+/** A write-ahead record: the entry an action under way will have, and which process runs it. */
+export interface Intent {
+  at: number;
+  /** The process running the action: its machine, pid and start (epoch ms), told apart from a later one with the same pid. */
+  owner: { host: string; pid: number; since: number };
+  ctx: AuditContextLike;
+  what: { tenant: string; action: AuditInput['action']; subject?: AuditInput['subject']; details?: AuditInput['details'] };
+}
+
+type AuditContextLike = Pick<AuditInput, 'who' | 'actor' | 'channel' | 'clientAddress' | 'userAgent' | 'clientId' | 'requestId'>;
+
 interface Pending {
   input: ValidAuditInput;
   timeMs: number;
+  intent: string | undefined;
   resolve: (entry: AuditEntry) => void;
   reject: (err: unknown) => void;
 }
@@ -41,7 +54,11 @@ export class AuditLog {
     private readonly logger: Logger | undefined,
   ) {}
 
-  record(input: AuditInput): Promise<AuditEntry> {
+  /**
+   * Appends an entry; resolves once it is in its tenant's chain. `intent` names the write-ahead
+   * record (`intend`) this entry completes: it is cleared in the same step as the append.
+   */
+  record(input: AuditInput, options: { intent?: string } = {}): Promise<AuditEntry> {
     let valid: ValidAuditInput;
     try {
       valid = parseInput(auditInputSchema, input, 'audit entry');
@@ -54,7 +71,7 @@ export class AuditLog {
         queue = { pending: [], flushing: false, head: undefined };
         this.queues.set(valid.tenant, queue);
       }
-      queue.pending.push({ input: valid, timeMs: this.clock.now(), resolve, reject });
+      queue.pending.push({ input: valid, timeMs: this.clock.now(), resolve, reject, intent: options.intent });
       if (!queue.flushing) void this.flush(valid.tenant, queue);
     });
   }
@@ -66,8 +83,6 @@ export class AuditLog {
         const batch = queue.pending.splice(0, MAX_BATCH);
         try {
           const entries = await this.append(tenant, queue, batch);
-          // The entries are durable from here on: a failure below must not fail the actions they record.
-          await this.index(entries).catch((err: unknown) => this.logger?.error(`audit actor index not written for ${entries.length} entries of ${tenant}: ${(err as Error).message}`));
           for (const entry of entries) this.logger?.info('audit', { audience: 'audit', entry });
           batch.forEach((p, i) => p.resolve(entries[i]!));
           this.notify(entries);
@@ -86,9 +101,15 @@ export class AuditLog {
 
   private async append(tenant: string, queue: TenantQueue, batch: Pending[]): Promise<AuditEntry[]> {
     let head = queue.head ?? (await this.store.head(tenant));
+    const intents = batch.flatMap((p) => (p.intent ? [p.intent] : []));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const entries = chain(head, batch);
-      const result = await this.store.appendIfHead(tenant, head, entries);
+      // The cross-tenant index is written first, for the ids this attempt will append: an entry
+      // is never in its chain without its ref (the index lives in another slot, so the two cannot
+      // be one step). A ref whose append then lost the race or never happened points at nothing,
+      // and readers skip it.
+      await this.index(entries);
+      const result = await this.store.appendIfHead(tenant, head, entries, intents);
       if (result.ok) {
         const last = entries.at(-1)!;
         queue.head = { seq: last.seq, hash: last.hash, lastId: last.id };
@@ -99,6 +120,43 @@ export class AuditLog {
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * 5));
     }
     throw new Error(`could not append after ${MAX_ATTEMPTS} concurrent attempts`);
+  }
+
+  /** Audited actions under way in this process (between their write-ahead record and their entry). */
+  private running = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  /** Marks an audited action as under way until the returned function is called. */
+  actionStarted(): () => void {
+    this.running++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.running--;
+      if (this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    };
+  }
+
+  /** Resolves when no audited action is under way (a CLI stopped by a signal waits for this). */
+  whenIdle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Writes ahead that an audited action is under way in `tenant` (see audited.ts). */
+  intend(tenant: string, id: string, record: Omit<Intent, 'at' | 'owner'>): Promise<void> {
+    const intent: Intent = { ...record, at: this.clock.now(), owner: { host: hostname(), pid: process.pid, since: performance.timeOrigin } };
+    return this.store.intend(tenant, id, JSON.stringify(intent));
+  }
+
+  /** Clears a write-ahead record whose action changed nothing. */
+  abandon(tenant: string, id: string): Promise<void> {
+    return this.store.abandon(tenant, id);
+  }
+
+  /** The store, for resolving interrupted actions (interrupted.ts). */
+  get intentsOf(): Pick<AuditStore, 'intents' | 'claimIntent'> {
+    return this.store;
   }
 
   /**

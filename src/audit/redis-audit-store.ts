@@ -12,20 +12,28 @@ const keys = {
   head: (p: string, t: string) => tenantKey(p, t, 'audit', 'head'),
   anchor: (p: string, t: string) => tenantKey(p, t, 'audit', 'anchor'),
   refs: (p: string, actorId: string) => actorKey(p, actorId, 'audit', 'refs'),
+  // Write-ahead records of actions under way: cleared by the script that appends their entry.
+  intents: (p: string, t: string) => tenantKey(p, t, 'audit', 'intents'),
+  intentClaim: (p: string, t: string, id: string) => tenantKey(p, t, 'audit', 'intent-claim', id),
 };
 
-// KEYS: stream, head. ARGV: expected seq, expected hash, then id, seq, hash, json per entry.
+// KEYS: stream, head, intents. ARGV: expected seq, expected hash, k, then k intent ids, then id,
+// seq, hash, json per entry. The entries and the clearing of the intents they complete are one
+// step: an action's write-ahead record disappears exactly when its entry is in the chain.
 const appendScript = new Script(
   'audit-append',
   `local h = redis.call('HMGET', KEYS[2], 'seq', 'hash', 'lastId')
    local seq, hash, lastId = h[1] or '0', h[2] or '${GENESIS_HASH}', h[3] or '0-0'
    if seq ~= ARGV[1] or hash ~= ARGV[2] then return {0, seq, hash, lastId} end
-   local n = (#ARGV - 2) / 4
+   local k = tonumber(ARGV[3])
+   for i = 1, k do redis.call('HDEL', KEYS[3], ARGV[3 + i]) end
+   local first = 4 + k
+   local n = (#ARGV - first + 1) / 4
    for i = 0, n - 1 do
-     local b = 3 + i * 4
+     local b = first + i * 4
      redis.call('XADD', KEYS[1], ARGV[b], 'seq', ARGV[b + 1], 'h', ARGV[b + 2], 'e', ARGV[b + 3])
    end
-   local last = 3 + (n - 1) * 4
+   local last = first + (n - 1) * 4
    redis.call('HSET', KEYS[2], 'seq', ARGV[last + 1], 'hash', ARGV[last + 2], 'lastId', ARGV[last])
    return {1}`,
 );
@@ -62,10 +70,10 @@ export class RedisAuditStore implements AuditStore {
     return { seq: Number(seq ?? 0), hash: hash ?? GENESIS_HASH, lastId: lastId ?? '0-0' };
   }
 
-  async appendIfHead(tenant: string, expected: ChainHead, entries: AuditEntry[]): Promise<{ ok: true } | { ok: false; head: ChainHead }> {
-    const args: (string | number)[] = [String(expected.seq), expected.hash];
+  async appendIfHead(tenant: string, expected: ChainHead, entries: AuditEntry[], intents: string[] = []): Promise<{ ok: true } | { ok: false; head: ChainHead }> {
+    const args: (string | number)[] = [String(expected.seq), expected.hash, intents.length, ...intents];
     for (const e of entries) args.push(e.id, String(e.seq), e.hash, JSON.stringify(e));
-    const result = (await appendScript.run(this.redis, [keys.stream(this.prefix, tenant), keys.head(this.prefix, tenant)], args)) as [number, string?, string?, string?];
+    const result = (await appendScript.run(this.redis, [keys.stream(this.prefix, tenant), keys.head(this.prefix, tenant), keys.intents(this.prefix, tenant)], args)) as [number, string?, string?, string?];
     if (result[0] === 1) return { ok: true };
     return { ok: false, head: { seq: Number(result[1]), hash: result[2]!, lastId: result[3]! } };
   }
@@ -85,6 +93,24 @@ export class RedisAuditStore implements AuditStore {
 
   async oldest(tenant: string, start: string, count: number): Promise<StoredEntry[]> {
     return toStored((await this.redis.xrange(keys.stream(this.prefix, tenant), start, '+', 'COUNT', count)) as RawEntries);
+  }
+
+  async intend(tenant: string, id: string, json: string): Promise<void> {
+    await this.redis.hset(keys.intents(this.prefix, tenant), id, json);
+  }
+
+  async abandon(tenant: string, id: string): Promise<void> {
+    await this.redis.hdel(keys.intents(this.prefix, tenant), id);
+  }
+
+  async intents(tenant: string): Promise<{ id: string; json: string }[]> {
+    const all = await this.redis.hgetall(keys.intents(this.prefix, tenant));
+    return Object.entries(all).map(([id, json]) => ({ id, json }));
+  }
+
+  async claimIntent(tenant: string, id: string): Promise<boolean> {
+    // One resolver per record, whichever process sweeps first; the claim outlives any retry.
+    return (await this.redis.set(keys.intentClaim(this.prefix, tenant, id), '1', 'EX', 86_400, 'NX')) === 'OK';
   }
 
   async newestRefs(actorId: string, end: string, count: number): Promise<(EntryRef & { refId: string })[]> {

@@ -35,7 +35,15 @@ export interface AuditStore {
    * Appends the entries (already chained onto `expected`) only if the tenant's head is still
    * `expected`; otherwise appends nothing and answers the current head.
    */
-  appendIfHead(tenant: string, expected: ChainHead, entries: AuditEntry[]): Promise<{ ok: true } | { ok: false; head: ChainHead }>;
+  appendIfHead(tenant: string, expected: ChainHead, entries: AuditEntry[], intents?: string[]): Promise<{ ok: true } | { ok: false; head: ChainHead }>;
+  /** Writes ahead that an action is under way (its planned entry, as JSON); the append of its entry clears it. */
+  intend(tenant: string, id: string, json: string): Promise<void>;
+  /** Clears a write-ahead record without an entry (the action changed nothing). */
+  abandon(tenant: string, id: string): Promise<void>;
+  /** The write-ahead records of a tenant not cleared yet. */
+  intents(tenant: string): Promise<{ id: string; json: string }[]>;
+  /** True for exactly one caller per record: whoever resolves an interrupted action records it. */
+  claimIntent(tenant: string, id: string): Promise<boolean>;
   /** Adds entries to an actor's cross-tenant index. */
   addRefs(actorId: string, refs: EntryRef[]): Promise<void>;
   /** Newest first, between `start` and `end` (inclusive unless prefixed with `(`). */

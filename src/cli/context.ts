@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../redis/client.js';
 import { loadKeyMaterial } from '../secrets/keys.js';
 import { operatorAdmin, type Admin } from '../admin/index.js';
+import { resolveInterrupted } from '../audit/interrupted.js';
 import { ensureManagementTenant } from '../tenants/tenants.js';
 import { printable } from '../text/printable.js';
 
@@ -62,7 +63,15 @@ export class CliContext {
 
   /** The audited administrative actions, on the opened domain. */
   async operations(): Promise<Admin> {
-    return operatorAdmin(await this.domain(), this.auditContext, this.logger);
+    const domain = await this.domain();
+    // Entries of actions an earlier process left half done are completed first.
+    await resolveInterrupted({ audit: domain.audit, tenants: domain.tenants, logger: this.logger }, domain.clock.now());
+    return operatorAdmin(domain, this.auditContext, this.logger);
+  }
+
+  /** Resolves when no audited action of this command is between its change and its entry. */
+  async whenIdle(): Promise<void> {
+    await this.opened?.domain.audit.whenIdle();
   }
 
   async close(): Promise<void> {

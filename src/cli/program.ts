@@ -50,8 +50,9 @@ function buildProgram(ctx: CliContext): Command {
 }
 
 /** Runs the supportgate command line; returns the exit code instead of exiting, for tests. */
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+export async function runCli(argv: string[], io: CliIO, hooks: { started?: (ctx: CliContext) => void } = {}): Promise<number> {
   const ctx = new CliContext(io);
+  hooks.started?.(ctx);
   ctx.json = argv.includes('--json');
   const program = buildProgram(ctx);
   try {

@@ -75,12 +75,15 @@ describe('audit log', () => {
     expect(err.message).toMatch(/^the audit log cannot be written \(.*WRONGTYPE.*\); the action was refused$/);
   });
 
-  it("an entry whose actor index cannot be written is still recorded: the action is not undone", async () => {
+  it("a support user's entry is in the cross-tenant index before it is in the chain: if the index cannot be written, nothing is stored and the action fails", async () => {
     await redis.set(actorKey(config.redis.prefix, 'idx-broken', 'audit', 'refs'), 'not a stream');
-    const entry = await log.record({ ...loginEntry('delta', 1), actor: { type: 'user', id: 'idx-broken', name: 'jill', tenant: 'management' } });
-    expect(await verifyTenantLog(store, 'delta')).toMatchObject({ ok: true, entries: 1 });
-    expect(entry.seq).toBe(1);
-    expect(logged).toContain('audit actor index not written');
+    const err = (await log.record({ ...loginEntry('delta', 1), actor: { type: 'user', id: 'idx-broken', name: 'jill', tenant: 'management' } }).catch((e: unknown) => e)) as AppError;
+    expect(err.code).toBe('AUDIT_UNAVAILABLE');
+    // No success entry claims an action that audited() is about to undo.
+    expect(await verifyTenantLog(store, 'delta')).toMatchObject({ ok: true, entries: 0 });
+    // Every entry that is in a chain has its ref.
+    const ok = await log.record({ ...loginEntry('delta', 2), actor: { type: 'user', id: 'idx-fine', name: 'jill', tenant: 'management' } });
+    expect((await store.newestRefs('idx-fine', '+', 10)).map((r) => r.id)).toEqual([ok.id]);
   });
 
   it('tells subscribers of every entry once it is in its chain; a failing subscriber fails nothing', async () => {
