@@ -20,7 +20,15 @@ export interface Config {
   /** false, or the proxies whose forwarded headers are believed (addresses, subnets, named ranges). */
   trustProxy: false | string[];
   passwords: { memoryKiB: number; timeCost: number; parallelism: number };
-  keys: { signingKeysFile: string | null; cookieSecrets: string[]; clientSecretsKey: string | null };
+  keys: {
+    signingKeysFile: string | null;
+    cookieSecrets: string[];
+    clientSecretsKey: string | null;
+    /** Ed25519 private key (PEM or JWK file) that signs audit digests. */
+    auditDigestKeyFile: string | null;
+    /** Ed25519 public keys (base64url, 32 bytes) `audit verify` trusts besides the key file's own. */
+    auditDigestPublicKeys: string[];
+  };
   login: {
     maxFailuresPerAccountAddress: number;
     maxFailuresPerAddress: number;
@@ -31,7 +39,7 @@ export interface Config {
     accountFailureHours: number;
     knownAddressDays: number;
   };
-  audit: { retentionDays: number };
+  audit: { retentionDays: number; digestEveryEntries: number; digestEverySeconds: number };
   shutdownTimeoutMs: number;
 }
 
@@ -53,6 +61,8 @@ const ENV_NAMES: Record<string, string> = {
   SIGNING_KEYS_FILE: 'keys.signingKeysFile',
   COOKIE_SECRETS: 'keys.cookieSecrets',
   CLIENT_SECRETS_KEY: 'keys.clientSecretsKey',
+  AUDIT_DIGEST_KEY_FILE: 'keys.auditDigestKeyFile',
+  AUDIT_DIGEST_PUBLIC_KEYS: 'keys.auditDigestPublicKeys',
   LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: 'login.maxFailuresPerAccountAddress',
   LOGIN_MAX_FAILURES_PER_ADDRESS: 'login.maxFailuresPerAddress',
   LOGIN_MAX_FAILURES_PER_ACCOUNT: 'login.maxFailuresPerAccount',
@@ -62,6 +72,8 @@ const ENV_NAMES: Record<string, string> = {
   LOGIN_ACCOUNT_FAILURE_HOURS: 'login.accountFailureHours',
   LOGIN_KNOWN_ADDRESS_DAYS: 'login.knownAddressDays',
   AUDIT_RETENTION_DAYS: 'audit.retentionDays',
+  AUDIT_DIGEST_EVERY_ENTRIES: 'audit.digestEveryEntries',
+  AUDIT_DIGEST_EVERY_SECONDS: 'audit.digestEverySeconds',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 const ENV_OF_PATH = Object.fromEntries(Object.entries(ENV_NAMES).map(([env, path]) => [path, env]));
@@ -156,6 +168,10 @@ const schema = z.object({
       z.null(),
       z.string().refine((s) => Buffer.from(s, 'base64url').length === 32, 'must be 32 bytes, base64url encoded'),
     ]),
+    auditDigestKeyFile: z.union([z.null(), z.string().min(1)]),
+    auditDigestPublicKeys: list(
+      z.string().refine((s) => /^[A-Za-z0-9_-]{43}$/.test(s), 'each must be an Ed25519 public key: 32 bytes, base64url encoded (the "x" of its JWK)'),
+    ),
   }),
   // NIST SP 800-63B: no more than 100 consecutive failed attempts on one account.
   login: z.object({
@@ -168,7 +184,7 @@ const schema = z.object({
     accountFailureHours: integer(1, 8760),
     knownAddressDays: integer(1, 365),
   }),
-  audit: z.object({ retentionDays: integer(0, 36500) }),
+  audit: z.object({ retentionDays: integer(0, 36500), digestEveryEntries: integer(1, 1_000_000), digestEverySeconds: integer(1, 86400) }),
   shutdownTimeoutMs: integer(0, 600000),
 });
 

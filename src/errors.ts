@@ -223,10 +223,18 @@ const REDIS_UNAVAILABLE = [
   /Stream isn't writeable/i,
   /enableOfflineQueue/i,
   /Reached the max retries per request/i,
-  /Failed to refresh slots cache|ClusterAllFailedError|CLUSTERDOWN/i,
-  /LOADING|MASTERDOWN|READONLY/,
+  /Failed to refresh slots cache|ClusterAllFailedError|CLUSTERDOWN|None of startup nodes is available|Cluster isn't ready/i,
+  // A cluster in the middle of a failover or a resharding: redirections that did not settle within
+  // the retries allowed (src/redis/client.ts), or one that reached us inside a MULTI/script.
+  /Too many Cluster redirections|^(MOVED|ASK) \d+ |^TRYAGAIN/,
+  // The client dropped a connection that stopped answering (socketTimeout).
+  /Socket timeout/i,
+  /LOADING|MASTERDOWN|READONLY|^BUSY /,
   // Writes refused by the server itself (memory limit, no replicas, failed persistence).
   /^OOM |NOREPLICAS|MISCONF/,
+  // oidc-provider's TemporarilyUnavailable (by class name): what src/oidc/errors.ts made of one of
+  // the above, come back through a route that called the provider (interactionDetails).
+  /^TemporarilyUnavailable$/,
 ];
 
 /** Maps anything thrown to an AppError: store outages become STORE_UNAVAILABLE, the rest INTERNAL. */

@@ -13,7 +13,10 @@ export type AccessEvent =
   | { type: 'support.user.reduced'; userId: string; username: string; reason: 'disabled' | 'role-removed' | 'scope-reduced' | 'password-changed' }
   | { type: 'user.disabled'; tenant: string; userId: string; username: string }
   // Every session and token of the tenant ends; its issuer already refuses it within a second.
-  | { type: 'tenant.suspended'; tenant: string };
+  | { type: 'tenant.suspended'; tenant: string }
+  // A tenant was created or resumed: every process drops its cached record (src/tenants/tenant-cache.ts;
+  // a suspension's own event above drops it too).
+  | { type: 'tenant.changed'; tenant: string };
 
 export interface EventBus {
   publish(event: AccessEvent): Promise<void>;
@@ -38,9 +41,10 @@ export class RedisEventBus implements EventBus {
   }
 
   async subscribe(handler: (event: AccessEvent) => void): Promise<() => Promise<void>> {
-    // A subscribed connection can do nothing else: it gets its own.
+    // A subscribed connection can do nothing else: it gets its own. Unlike the command
+    // connection it queues while connecting, so SUBSCRIBE waits for the connection it opens.
     // (The union of Redis and Cluster has no common call signature for duplicate; narrow it.)
-    const sub: RedisClient = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    const sub: RedisClient = this.redis instanceof Cluster ? this.redis.duplicate([], { enableOfflineQueue: true }) : this.redis.duplicate({ enableOfflineQueue: true });
     sub.on('error', () => {
       /* reconnects on its own; the publisher's errors are reported elsewhere */
     });

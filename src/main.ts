@@ -5,20 +5,25 @@ import { systemClock, type Clock } from './clock.js';
 import { describeRedis, type Config } from './config.js';
 import { createDomain, type Domain } from './domain.js';
 import { createApp } from './http/app.js';
+import { retryAfterWhenUnavailable } from './http/errors.js';
 import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
 import { resolveInterrupted } from './audit/interrupted.js';
 import { applyRetention } from './audit/retention.js';
+import { AuditDigester, DigestSigner } from './audit/digests.js';
+import { RedisDigestStore } from './audit/redis-digest-store.js';
 import { ExpiryWatcher } from './support-access/expiry-watcher.js';
+import { answerStoreOutages } from './oidc/outage-answer.js';
 import { ProviderPool } from './oidc/pool.js';
 import { createTenantProvider } from './oidc/provider.js';
 import { LoginLimits } from './support-access/login-limits.js';
 import { OidcSessionRevoker } from './oidc/revoker.js';
 import { RedisSupportSessionStore } from './support-access/redis-support-session-store.js';
 import { SupportSessionEnder } from './support-access/session-ender.js';
-import { loadKeyMaterial } from './secrets/keys.js';
+import { loadAuditDigestKey, loadKeyMaterial, publicKeyText } from './secrets/keys.js';
+import { CachedTenantStore } from './tenants/tenant-cache.js';
 import { ensureManagementTenant } from './tenants/tenants.js';
 
 export interface Gateway {
@@ -48,6 +53,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger.info(`using development signing keys and secrets from ${config.dataDir}`);
   }
 
+  const digestKey = loadAuditDigestKey(config);
+
   let bootstrapped = false;
   let unsubscribe: (() => Promise<void>) | undefined;
   let shuttingDown = false;
@@ -58,16 +65,22 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       else if (!shuttingDown) logger.error(`${describeRedis(config)} is unavailable: ${reason ?? 'unknown'}; retrying`);
     },
   });
-  const domain = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger);
+  const stores = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger);
+  // Requests read tenant records through the process's cache (stale-while-error, see tenant-cache);
+  // the session ender decides on the registry as it is now.
+  const tenantCache = new CachedTenantStore(stores.tenants, stores.clock);
+  const domain: Domain = { ...stores, tenants: tenantCache };
   const sessions = new RedisSupportSessionStore(redis, config.redis.prefix);
-  const ender = new SupportSessionEnder({ access: domain, tenants: domain.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger });
+  const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger });
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
-  const pool = new ProviderPool(domain.tenants, domain.clock, (tenant) =>
-    createTenantProvider(tenant, {
-      publicUrl: config.publicUrl, redis, prefix: config.redis.prefix, access: domain, clients: domain.clients, secretBox: domain.secretBox,
-      audit: domain.audit, keys, sessions, logger,
-      onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),
-    }),
+  const pool = new ProviderPool(tenantCache, (tenant) =>
+    answerStoreOutages(
+      createTenantProvider(tenant, {
+        publicUrl: config.publicUrl, redis, prefix: config.redis.prefix, access: domain, clients: domain.clients, secretBox: domain.secretBox,
+        audit: domain.audit, keys, sessions, logger,
+        onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),
+      }),
+    ),
   );
 
   // First start creates the management tenant; it runs again on every reconnect until it succeeded.
@@ -78,6 +91,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       // Once subscribed, ioredis subscribes again by itself after every reconnect.
       unsubscribe ??= await domain.events.subscribe((event) => {
         logger.info(`event ${event.type}`, { event });
+        tenantCache.onEvent(event);
         void endLater(ender.onEvent(event));
       });
       bootstrapped = true;
@@ -97,6 +111,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isBootstrapped: () => bootstrapped,
     isShuttingDown: () => shuttingDown,
     routers: [
+      retryAfterWhenUnavailable(),
       issuerRoutes({
         pool,
         domain,
@@ -121,12 +136,24 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     try {
       const removed = await applyRetention(domain.auditStore, domain.tenants, domain.clock, config.audit.retentionDays);
       for (const [tenant, n] of Object.entries(removed)) logger.info(`audit retention: trimmed ${n} entries of ${tenant} older than ${config.audit.retentionDays} days`);
+      await digester.trimCovered(Object.keys(removed));
     } catch (err) {
       logger.warn(`audit retention skipped: ${(err as Error).message}`);
     }
   };
   const watcher = new ExpiryWatcher({ ...domain, logger });
   watcher.start();
+
+  // Signed digests of every tenant's chain (README: Signed digests), driven by this process's entries and a timer.
+  const signer = new DigestSigner(digestKey.privateKey, digestKey.publicKey);
+  const digester = new AuditDigester({
+    chain: domain.auditStore, digests: new RedisDigestStore(redis, config.redis.prefix), signer, clock: domain.clock, logger,
+    tenants: async () => (await domain.tenants.list()).map((t) => t.id),
+    everyEntries: config.audit.digestEveryEntries, everySeconds: config.audit.digestEverySeconds,
+  });
+  const unsubscribeDigester = domain.audit.subscribe((entry) => digester.observe(entry));
+  digester.start();
+  logger.info(`audit digests signed with key ${signer.keyId} (${digestKey.source === 'config' ? 'AUDIT_DIGEST_KEY_FILE' : `development key under ${config.dataDir}`}); public key for AUDIT_DIGEST_PUBLIC_KEYS: ${publicKeyText(digestKey.publicKey)}`);
 
   const retention = setInterval(() => void trim(), 3_600_000);
   retention.unref();
@@ -160,6 +187,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       await closed;
       clearInterval(sweep);
       clearTimeout(force);
+      // After the last request: what this process recorded since its last digests gets one.
+      unsubscribeDigester();
+      await digester.stop();
       await closeRedis(redis);
       logger.info('stopped');
     })());

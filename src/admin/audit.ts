@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { queryEntries, queryPage, type AuditFilter } from '../audit/query.js';
-import { verifyTenantLog, type VerifyResult } from '../audit/verify.js';
+import { verifyTenantLog, type DigestSource, type VerifyResult } from '../audit/verify.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import type { AdminContext, AdminRunner } from './context.js';
 
@@ -48,13 +48,16 @@ export function auditActions(c: AdminContext, admin: AdminRunner) {
       })();
     },
 
-    /** Verifies the chains of one tenant or of all; the verification is recorded with its outcome. */
-    verifyAudit: async (tenant: string | undefined, onProgress?: (tenant: string, checked: number) => void): Promise<VerifyResult[]> => {
+    /**
+     * Verifies the chains of one tenant or of all, and with `digests` each chain against its
+     * signed digests; the verification is recorded with its outcome.
+     */
+    verifyAudit: async (tenant: string | undefined, onProgress?: (tenant: string, checked: number) => void, digests?: DigestSource): Promise<VerifyResult[]> => {
       const scope = tenant ?? MANAGEMENT_TENANT;
       await admin.allow('audit.verify', { tenant: scope }, { tenant: scope, action: 'audit.verified' });
       const tenants = tenant ? [tenant] : (await domain.tenants.list()).map((t) => t.id);
       const results: VerifyResult[] = [];
-      for (const t of tenants) results.push(await verifyTenantLog(domain.auditStore, t, (n) => onProgress?.(t, n)));
+      for (const t of tenants) results.push(await verifyTenantLog(domain.auditStore, t, (n) => onProgress?.(t, n), digests));
       const broken = results.filter((r) => !r.ok);
       await domain.audit.record({
         ...c.audit,
@@ -62,7 +65,11 @@ export function auditActions(c: AdminContext, admin: AdminRunner) {
         action: 'audit.verified',
         outcome: broken.length === 0 ? 'success' : 'failure',
         cause: broken.length === 0 ? null : broken.map((r) => (r.ok ? '' : `${r.tenant} at position ${r.position}: ${r.reason}`)).join('; ').slice(0, 500),
-        details: { tenants: tenants.slice(0, 50), entries: results.reduce((n, r) => n + r.entries, 0) },
+        details: {
+          tenants: tenants.slice(0, 50),
+          entries: results.reduce((n, r) => n + r.entries, 0),
+          digests: digests ? results.reduce((n, r) => n + (r.digests?.digests ?? 0), 0) : 'not checked',
+        },
       });
       return results;
     },

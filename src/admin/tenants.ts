@@ -25,6 +25,8 @@ export function tenantActions({ domain }: AdminContext, admin: AdminRunner) {
           const tenant = await createTenantRecord(domain.tenants, domain.clock, input);
           return { value: tenant, subject: { type: 'tenant', id: tenant.id, name: tenant.name, tenant: tenant.id }, details: { domains: tenant.domains }, undo: () => domain.tenants.remove(tenant) };
         },
+        // Every gateway drops what it cached of the tenant (an "unknown tenant" a moment ago).
+        events: (tenant) => [{ type: 'tenant.changed', tenant: tenant.id }],
       }),
 
     /**
@@ -37,6 +39,7 @@ export function tenantActions({ domain }: AdminContext, admin: AdminRunner) {
         target: { tenant: id },
         entry: { tenant: id, action: 'tenant.suspended', subject: named('tenant', id, id) },
         run: async () => statusResult(domain.tenants, await suspendTenantRecord(domain, id)),
+        // (Also what drops every gateway's cached record of the tenant, see tenant-cache.)
         events: (change) => [{ type: 'tenant.suspended', tenant: change.tenant.id }],
       }),
 
@@ -47,6 +50,7 @@ export function tenantActions({ domain }: AdminContext, admin: AdminRunner) {
         target: { tenant: id },
         entry: { tenant: id, action: 'tenant.resumed', subject: named('tenant', id, id) },
         run: async () => statusResult(domain.tenants, await resumeTenantRecord(domain, id)),
+        events: (change) => [{ type: 'tenant.changed', tenant: change.tenant.id }],
       }),
   };
 }

@@ -1,7 +1,10 @@
 import { GENESIS_HASH, hashEntry, type AuditEntry } from './entry.js';
 import type { AuditStore, ChainAnchor, ChainHead, StoredEntry } from './store.js';
+import { DigestComparison, readDigests, type DigestCheck, type DigestSource } from './verify-digests.js';
 
-export type VerifyResult =
+export type { DigestCheck, DigestSource } from './verify-digests.js';
+
+export type VerifyResult = (
   | { ok: true; tenant: string; entries: number; firstSeq: number | null; lastSeq: number | null }
   | {
       ok: false;
@@ -12,7 +15,11 @@ export type VerifyResult =
       id: string | null;
       reason: string;
       entries: number;
-    };
+    }
+) & {
+  /** The signed digests' verdict, when they were checked. */
+  digests?: DigestCheck;
+};
 
 /**
  * Walks a tenant's entries oldest first and checks the chain: each entry's hash matches its
@@ -26,6 +33,7 @@ export async function verifyChain(
   anchor: ChainAnchor | null,
   head: ChainHead,
   onProgress?: (checked: number) => void,
+  onEntry?: (entry: AuditEntry) => void,
 ): Promise<VerifyResult> {
   let prevHash = anchor?.hash ?? GENESIS_HASH;
   let prevSeq = anchor?.seq ?? 0;
@@ -56,6 +64,7 @@ export async function verifyChain(
     }
     if (compareIds(stored.id, prevId) <= 0) return fail('ids are out of order', stored.id);
     firstSeq ??= entry.seq;
+    onEntry?.(entry);
     prevHash = entry.hash;
     prevSeq = entry.seq;
     prevId = stored.id;
@@ -82,9 +91,13 @@ export function compareIds(a: string, b: string): number {
 
 /**
  * Verifies one tenant's stored log, oldest first, up to the head read at the start (entries
- * appended while it runs are left for the next run).
+ * appended while it runs are left for the next run). With `digests`, the entry at each signed
+ * digest's position must also have the hash the digest signed, and the digests' signatures and
+ * their own chain must hold: that catches a history rewritten with every hash recomputed.
  */
-export async function verifyTenantLog(store: AuditStore, tenant: string, onProgress?: (checked: number) => void): Promise<VerifyResult> {
+export async function verifyTenantLog(store: AuditStore, tenant: string, onProgress?: (checked: number) => void, digests?: DigestSource): Promise<VerifyResult> {
+  // Digests first: none of them can then be newer than the head read next.
+  const reading = digests ? await readDigests(digests, tenant) : undefined;
   const head = await store.head(tenant);
   const anchor = await store.anchor(tenant);
   async function* entries(): AsyncGenerator<StoredEntry> {
@@ -99,5 +112,13 @@ export async function verifyTenantLog(store: AuditStore, tenant: string, onProgr
       start = `(${page.at(-1)!.id}`;
     }
   }
-  return verifyChain(tenant, entries(), anchor, head, onProgress);
+  if (!reading) return verifyChain(tenant, entries(), anchor, head, onProgress);
+
+  const comparison = new DigestComparison(reading, anchor, head);
+  const chain = await verifyChain(tenant, entries(), anchor, head, onProgress, (e) => comparison.compare(e));
+  const { check, first } = comparison.result();
+  // A broken chain is named where it breaks; an intact one that contradicts a digest, at the digest.
+  if (!chain.ok || !first) return { ...chain, digests: check };
+  const position = Math.min(Math.max(1, first.seq - (anchor?.seq ?? 0)), chain.entries + 1);
+  return { ok: false, tenant, position, id: first.id, reason: first.reason, entries: chain.entries, digests: check };
 }

@@ -69,6 +69,9 @@ export class CliContext {
     return operatorAdmin(domain, this.auditContext, this.logger);
   }
 
+  /** A long-running command (serve) that shuts down on SIGTERM/SIGINT by itself. */
+  ownsSignals = false;
+
   /** Resolves when no audited action of this command is between its change and its entry. */
   async whenIdle(): Promise<void> {
     await this.opened?.domain.audit.whenIdle();

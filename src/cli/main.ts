@@ -17,6 +17,7 @@ function stopAfterTheAction(): (ctx: CliContext) => void {
   let signalled = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
+      if (context?.ownsSignals) return; // serve stops gracefully on its own
       if (signalled || !context) process.exit(code);
       signalled = true;
       process.exitCode = code;

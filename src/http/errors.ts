@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { errors } from 'oidc-provider';
 import { AppError, ERRORS, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -13,6 +13,30 @@ export const requestId: RequestHandler = (req, res, next) => {
   res.setHeader('X-Request-Id', id);
   next();
 };
+
+/**
+ * What a 503 tells its caller about trying again (Retry-After, seconds): a Redis restart or a
+ * cluster failover is usually over by then, and a client retrying sooner only adds load.
+ */
+const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * Every 503 says when to try again, whoever wrote it: the error handler below, or oidc-provider
+ * answering `temporarily_unavailable` at its own endpoints (token, introspection, userinfo, an
+ * authorization request's error page), which sets no Retry-After itself. Mounted before the
+ * routes; it looks at the status only as the headers leave.
+ */
+export function retryAfterWhenUnavailable(): Router {
+  return Router().use((_req, res, next) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: Response, ...args: Parameters<typeof writeHead>) {
+      const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+      if (status === 503 && !this.hasHeader('retry-after')) this.setHeader('Retry-After', RETRY_AFTER_SECONDS);
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
+    next();
+  });
+}
 
 export const notFound: RequestHandler = (_req, _res, next) => {
   next(new AppError('NOT_FOUND'));
@@ -57,7 +81,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const message = appError.status >= 500 ? ERRORS[appError.code].message : appError.message;
     res.status(appError.status);
-    if (appError.status === 503) res.set('Retry-After', '5');
+    if (appError.status === 503) res.set('Retry-After', RETRY_AFTER_SECONDS);
     if (wantsHtml(req, res)) {
       res.type('html').send(errorPage(appError.title, message));
       return;

@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import type { RedisClient } from '../redis/client.js';
-import { redisAnswers } from '../redis/client.js';
+import { redisHealth } from '../redis/client.js';
 
 /**
- * /healthz: the process is up (liveness). /readyz: Redis answers and start-up work is done, so
- * traffic may come (readiness); 503 otherwise, turning 200 again on its own when Redis is back.
+ * /healthz: the process is up (liveness). /readyz: Redis can serve (standalone: it answers; a
+ * Cluster: every master answers and every slot is served, see redisHealth) and start-up work is
+ * done, so traffic may come (readiness); 503 otherwise, turning 200 again on its own when Redis is
+ * back. Checked within 1 s, so a probe never waits on a Redis that does not answer.
  */
 export function healthRoutes(redis: RedisClient, isBootstrapped: () => boolean): Router {
   const router = Router();
@@ -12,11 +14,11 @@ export function healthRoutes(redis: RedisClient, isBootstrapped: () => boolean):
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const redisUp = await redisAnswers(redis, 1000);
-    const ready = redisUp && isBootstrapped();
+    const redisState = await redisHealth(redis, 1000);
+    const ready = redisState === 'up' && isBootstrapped();
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'unavailable',
-      checks: { redis: redisUp ? 'up' : 'down', bootstrap: isBootstrapped() ? 'done' : 'pending' },
+      checks: { redis: redisState, bootstrap: isBootstrapped() ? 'done' : 'pending' },
     });
   });
   return router;

@@ -74,6 +74,9 @@ function pinForwardedHeaders(req: Request, publicUrl: URL): void {
   delete req.headers.forwarded;
 }
 
+/** Issuer paths people open in a browser: the authorization request, the sign-in pages, logout. */
+const PAGE_PATHS = /^\/(auth|interaction|session\/end)(\/|$)/i;
+
 /**
  * The tenant issuers at /t/{tenant}: the tenant's provider found (404 for an unknown or suspended
  * tenant), our login and consent pages for its interactions, and everything else handed to it.
@@ -89,8 +92,10 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
   });
 
   router.use('/t/:tenant', async (req, res, next) => {
+    // The sign-in pages are for people; every other issuer path is an API for programs (JSON).
+    const page = PAGE_PATHS.test(req.path);
     try {
-      res.locals.pages = true;
+      if (page) res.locals.pages = true;
       const tenant = req.params.tenant!;
       const entry = await pool.get(tenant);
       if (!entry) throw new AppError('UNKNOWN_TENANT', undefined, { params: { tenant } });
@@ -101,12 +106,19 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
       // Everything this request does at the issuer shares one request state (see request-context).
       withOidcRequest(() => next());
     } catch (err) {
-      // A program calling an endpoint (token, introspection, ...) gets the OAuth error it expects;
-      // a person's browser gets the page the error handler renders.
-      if (req.method === 'POST' && !req.path.includes('/interaction/')) {
+      // A program calling an endpoint (discovery, token, userinfo, ...) gets the OAuth error it
+      // expects; a person (a sign-in page, or a browser asking for HTML) gets the page.
+      if (!page && req.accepts(['json', 'html']) !== 'html') {
+        res.set('Cache-Control', 'no-store');
+        // A refusal (an unknown or suspended tenant: 404) keeps its status, as an OAuth error.
+        if (err instanceof AppError && err.status < 500) {
+          res.status(err.status).json({ error: 'invalid_request', error_description: err.message });
+          return;
+        }
         const e = toOidcError(err) as { statusCode?: number; expose?: boolean; message?: string; error_description?: string };
         const known = e.expose === true && typeof e.statusCode === 'number';
-        res.status(known ? e.statusCode! : 500).set('Cache-Control', 'no-store').json(known ? { error: e.message, error_description: e.error_description } : { error: 'server_error', error_description: 'oops! something went wrong' });
+        if (known && e.statusCode === 503) res.set('Retry-After', '5');
+        res.status(known ? e.statusCode! : 500).json(known ? { error: e.message, error_description: e.error_description } : { error: 'server_error', error_description: 'oops! something went wrong' });
         return;
       }
       next(err);

@@ -1,5 +1,4 @@
 import type Provider from 'oidc-provider';
-import type { Clock } from '../clock.js';
 import type { TenantStore } from '../tenants/tenants.js';
 
 /**
@@ -9,13 +8,14 @@ import type { TenantStore } from '../tenants/tenants.js';
  */
 export class ProviderPool {
   private readonly providers = new Map<string, { provider: Provider; handler: ReturnType<Provider['callback']> }>();
-  // Tenant status is looked up at most once a second per process: a suspension takes effect
-  // within a second, and a busy issuer does not read its tenant record on every request.
-  private readonly status = new Map<string, { active: boolean; until: number }>();
 
+  /**
+   * `tenants` is asked on every request: give it the process's CachedTenantStore, which reads a
+   * record at most once a second (a suspension takes effect within a second, at once where its
+   * event arrives) and keeps issuers of healthy slots answering while the registry fails over.
+   */
   constructor(
     private readonly tenants: TenantStore,
-    private readonly clock: Clock,
     private readonly build: (tenant: string) => Provider,
     private readonly max = 500,
   ) {}
@@ -23,15 +23,7 @@ export class ProviderPool {
   /** The tenant's provider and its request handler, or null for a tenant that does not exist or is suspended. */
   async get(tenant: string): Promise<{ provider: Provider; handler: ReturnType<Provider['callback']> } | null> {
     if (!/^[a-z][a-z0-9-]{1,62}$/.test(tenant)) return null;
-    const now = this.clock.now();
-    let known = this.status.get(tenant);
-    if (!known || known.until <= now) {
-      const record = await this.tenants.get(tenant);
-      known = { active: record?.status === 'active', until: now + 1000 };
-      this.status.set(tenant, known);
-      if (this.status.size > this.max * 4) this.status.clear();
-    }
-    if (!known.active) return null;
+    if ((await this.tenants.get(tenant))?.status !== 'active') return null;
     let entry = this.providers.get(tenant);
     if (entry) {
       this.providers.delete(tenant);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -41,19 +41,22 @@ function writeOnce(file: string, content: string): boolean {
   }
 }
 
-function readJsonFile<T>(file: string, what: string, check?: (fd: number) => void): T {
-  let text: string;
+function readKeyFile(file: string, what: string, check?: (fd: number) => void): string {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
     check?.(fd);
-    text = readFileSync(fd, 'utf8');
+    return readFileSync(fd, 'utf8');
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError('KEYS_FILE_UNREADABLE', undefined, { params: { what, file, reason: (err as Error).message } });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+function readJsonFile<T>(file: string, what: string, check?: (fd: number) => void): T {
+  const text = readKeyFile(file, what, check);
   try {
     return JSON.parse(text) as T;
   } catch {
@@ -124,4 +127,73 @@ export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
     clientSecretsKey: clientSecretsKey ?? dev!.clientSecretsKey,
     source: configured ? 'config' : generated ? 'generated' : 'loaded',
   };
+}
+
+/** The Ed25519 key pair that signs audit digests; the private half never goes to Redis. */
+export interface AuditDigestKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  source: 'config' | 'generated' | 'loaded';
+}
+
+const DEV_DIGEST_KEY = 'audit-digest-key.pem';
+
+/** A PEM (PKCS#8) or JWK Ed25519 private key; the error never quotes the file. */
+function parseDigestKey(text: string, file: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = text.trimStart().startsWith('-----BEGIN') ? createPrivateKey(text) : createPrivateKey({ key: JSON.parse(text) as JsonWebKey, format: 'jwk' });
+  } catch {
+    throw new AppError('KEYS_FILE_UNREADABLE', undefined, { params: { what: 'the audit digest key', file, reason: 'not a PEM (PKCS#8) or JWK private key' } });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new AppError('KEYS_FILE_UNREADABLE', undefined, { params: { what: 'the audit digest key', file, reason: `an ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519` } });
+  }
+  return key;
+}
+
+/**
+ * The key the gateway signs audit digests with: AUDIT_DIGEST_KEY_FILE (in production required,
+ * and refused while group or others may read or write it); in development/test generated once
+ * under DATA_DIR and reused.
+ */
+export function loadAuditDigestKey(config: Config): AuditDigestKey {
+  const file = config.keys.auditDigestKeyFile;
+  if (file === null && config.env === 'production') {
+    throw new AppError('KEYS_REQUIRED_IN_PRODUCTION', undefined, { issues: ['keys.auditDigestKeyFile (AUDIT_DIGEST_KEY_FILE): required in production'] });
+  }
+  let source: AuditDigestKey['source'] = 'config';
+  let privateKey: KeyObject;
+  if (file !== null) {
+    privateKey = parseDigestKey(readKeyFile(file, 'the audit digest key', config.env === 'production' ? ownerOnly(file) : undefined), file);
+  } else {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const dev = join(config.dataDir, DEV_DIGEST_KEY);
+    const fresh = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    source = writeOnce(dev, fresh) ? 'generated' : 'loaded';
+    privateKey = parseDigestKey(readKeyFile(dev, 'the development audit digest key'), dev);
+  }
+  return { privateKey, publicKey: createPublicKey(privateKey), source };
+}
+
+/**
+ * The public keys `audit verify` checks digests with: AUDIT_DIGEST_PUBLIC_KEYS, plus the public
+ * half of the digest key when it is readable here (in development the generated one). Production
+ * needs at least one of the two: a verify that cannot check signatures must not say OK.
+ */
+export function loadAuditDigestPublicKeys(config: Config): KeyObject[] {
+  const { auditDigestKeyFile, auditDigestPublicKeys } = config.keys;
+  const keys = auditDigestPublicKeys.map((x) => createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' }));
+  if (auditDigestKeyFile !== null || config.env !== 'production') keys.push(loadAuditDigestKey(config).publicKey);
+  if (keys.length === 0) {
+    throw new AppError('KEYS_REQUIRED_IN_PRODUCTION', undefined, {
+      issues: ['keys.auditDigestPublicKeys (AUDIT_DIGEST_PUBLIC_KEYS) or keys.auditDigestKeyFile (AUDIT_DIGEST_KEY_FILE): required in production to check the audit digests'],
+    });
+  }
+  return keys;
+}
+
+/** An Ed25519 public key as AUDIT_DIGEST_PUBLIC_KEYS takes it (the JWK's `x`). */
+export function publicKeyText(publicKey: KeyObject): string {
+  return publicKey.export({ format: 'jwk' }).x!;
 }

@@ -127,9 +127,12 @@ describe('refused support logins say no more than SPEC allows', () => {
     expect((await signIn(management, 'pat', 'pat-secret-pw')).ok).toBe(true);
   });
 
-  it('answers an unknown tenant with a clear 404 page', async () => {
-    const res = await fetch(`${world.url}/t/nope/.well-known/openid-configuration`);
-    expect(res.status).toBe(404);
-    expect(await res.text()).toContain('There is no active tenant &quot;nope&quot; here');
+  it('answers an unknown tenant with a clear 404: a page for a browser, an OAuth error for a program', async () => {
+    const page = await fetch(`${world.url}/t/nope/.well-known/openid-configuration`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('There is no active tenant &quot;nope&quot; here');
+    const api = await fetch(`${world.url}/t/nope/.well-known/openid-configuration`);
+    expect(api.status).toBe(404);
+    expect(await api.json()).toEqual({ error: 'invalid_request', error_description: 'There is no active tenant "nope" here. Check the address or the Tenant ID.' });
   });
 });

@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { DigestKeyring } from '../../audit/digests.js';
 import type { AuditEntry } from '../../audit/entry.js';
 import { writeEntries } from '../../audit/export.js';
 import { parseAuditFilter } from '../../audit/query.js';
+import { RedisDigestStore } from '../../audit/redis-digest-store.js';
+import type { DigestSource, VerifyResult } from '../../audit/verify.js';
+import { closeRedis, connectRedis, createRedis } from '../../redis/client.js';
+import { loadAuditDigestPublicKeys } from '../../secrets/keys.js';
 import { requireTenant } from '../../tenants/tenants.js';
+import { printable } from '../../text/printable.js';
 import { table, type CliContext } from '../context.js';
 
 interface QueryOptions {
@@ -41,6 +47,35 @@ function progress(ctx: CliContext, verb: string): ((n: number, what?: string) =>
 function row(e: AuditEntry): string[] {
   const subject = e.subject ? `${e.subject.type}:${e.subject.tenant && e.subject.tenant !== e.tenant ? `${e.subject.tenant}/` : ''}${e.subject.name ?? e.subject.id ?? ''}` : '-';
   return [e.time, e.tenant, e.who, e.action, e.outcome, subject, e.cause ?? '-'];
+}
+
+/**
+ * The digests of every tenant and the public keys that check them. The digest stream needs a
+ * Redis client of its own here (the domain does not carry one); it is closed with the command.
+ */
+async function openDigests(ctx: CliContext): Promise<{ source: DigestSource; close: () => Promise<void> }> {
+  const keyring = new DigestKeyring(loadAuditDigestPublicKeys(ctx.config));
+  const redis = createRedis(ctx.config, { mode: 'cli' });
+  await connectRedis(redis, ctx.config);
+  return { source: { store: new RedisDigestStore(redis, ctx.config.redis.prefix), keyring }, close: () => closeRedis(redis) };
+}
+
+/** One tenant's verdict: OK with what the digests vouch for, or the first problem (and any others). */
+function verdict(r: VerifyResult): string {
+  const d = r.digests;
+  if (r.ok) {
+    const positions = r.firstSeq !== null ? `, positions ${r.firstSeq}-${r.lastSeq}` : '';
+    const signed = !d || d.digests === 0 ? '' : [
+      `; ${d.matched} signed digest${d.matched === 1 ? '' : 's'} match${d.matched === 1 ? 'es' : ''}`,
+      d.newest ? `, the newest for position ${d.newest.seq} of ${d.newest.time}` : '',
+      d.beforeRetention > 0 ? `, ${d.beforeRetention} of trimmed positions` : '',
+      d.uncovered > 0 ? `; ${d.uncovered} newer entr${d.uncovered === 1 ? 'y' : 'ies'} not signed yet` : '',
+    ].join('');
+    return `${r.tenant}: OK (${r.entries} entries${positions}${signed})`;
+  }
+  // Reasons quote what is stored (a forged digest's time, an entry's tenant): shown, never acted on.
+  const others = (d?.problems ?? []).filter((p) => p.reason !== r.reason).map((p) => `\n  also: ${printable(p.reason)}`);
+  return `${r.tenant}: BROKEN at position ${r.position}${r.id ? ` (id ${printable(r.id)})` : ''}: ${printable(r.reason)}${others.join('')}`;
 }
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
@@ -86,19 +121,21 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
 
   audit
     .command('verify')
-    .description('check the hash chain of one tenant (or every tenant): OK, or the first broken position and why')
+    .description('check the hash chain of one tenant (or every tenant) and its signed digests: OK, or the first broken position and why')
     .option('--tenant <tenant>', 'one tenant (default: all)')
     .action(async (opts: { tenant?: string }) => {
       const ops = await ctx.operations();
       if (opts.tenant) await requireTenant((await ctx.domain()).tenants, opts.tenant);
+      const digests = await openDigests(ctx);
       const show = progress(ctx, 'verified');
-      const results = await ops.verifyAudit(opts.tenant, show ? (t, n) => show(n, t) : undefined);
+      let results: VerifyResult[];
+      try {
+        results = await ops.verifyAudit(opts.tenant, show ? (t, n) => show(n, t) : undefined, digests.source);
+      } finally {
+        await digests.close();
+      }
       if (show) ctx.io.stderr.write('\r\x1b[K');
-      ctx.print(results, () =>
-        results
-          .map((r) => (r.ok ? `${r.tenant}: OK (${r.entries} entries${r.firstSeq !== null ? `, positions ${r.firstSeq}-${r.lastSeq}` : ''})` : `${r.tenant}: BROKEN at position ${r.position}${r.id ? ` (id ${r.id})` : ''}: ${r.reason}`))
-          .join('\n'),
-      );
+      ctx.print(results, () => results.map(verdict).join('\n'));
       const broken = results.filter((r) => !r.ok);
       if (broken.length > 0) {
         ctx.io.stderr.write(`supportgate: the audit log of ${broken.map((r) => r.tenant).join(', ')} failed verification\n`);

@@ -20,6 +20,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .command('serve')
     .description('run the gateway (same as npm start) until SIGTERM or SIGINT')
     .action(async () => {
+      ctx.ownsSignals = true;
       const gateway = await startGateway(ctx.config);
       const signal = await untilSignal();
       gateway.logger.info(`received ${signal}`);
