@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { queryEntries, queryPage, type AuditFilter } from '../audit/query.js';
+import { checkActorIndex } from '../audit/index-check.js';
 import { verifyTenantLog, type DigestSource, type VerifyResult } from '../audit/verify.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import type { AdminContext, AdminRunner } from './context.js';
@@ -57,14 +58,20 @@ export function auditActions(c: AdminContext, admin: AdminRunner) {
       await admin.allow('audit.verify', { tenant: scope }, { tenant: scope, action: 'audit.verified' });
       const tenants = tenant ? [tenant] : (await domain.tenants.list()).map((t) => t.id);
       const results: VerifyResult[] = [];
-      for (const t of tenants) results.push(await verifyTenantLog(domain.auditStore, t, (n) => onProgress?.(t, n), digests));
-      const broken = results.filter((r) => !r.ok);
+      for (const t of tenants) {
+        const chain = await verifyTenantLog(domain.auditStore, t, (n) => onProgress?.(t, n), digests);
+        // The support users' cross-tenant index must point at every one of their entries.
+        const indexGaps = await checkActorIndex(domain.auditStore, t);
+        const pendingActions = (await domain.auditStore.intents(t)).length;
+        results.push({ ...chain, indexGaps, pendingActions });
+      }
+      const broken = results.filter((r) => !r.ok || (r.indexGaps?.length ?? 0) > 0);
       await domain.audit.record({
         ...c.audit,
         tenant: scope,
         action: 'audit.verified',
         outcome: broken.length === 0 ? 'success' : 'failure',
-        cause: broken.length === 0 ? null : broken.map((r) => (r.ok ? '' : `${r.tenant} at position ${r.position}: ${r.reason}`)).join('; ').slice(0, 500),
+        cause: broken.length === 0 ? null : broken.map((r) => (r.ok ? `${r.tenant}: ${r.indexGaps!.length} entries missing from the support index` : `${r.tenant} at position ${r.position}: ${r.reason}`)).join('; ').slice(0, 500),
         details: {
           tenants: tenants.slice(0, 50),
           entries: results.reduce((n, r) => n + r.entries, 0),

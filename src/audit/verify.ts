@@ -3,6 +3,7 @@ import type { AuditStore, ChainAnchor, ChainHead, StoredEntry } from './store.js
 import { DigestComparison, readDigests, type DigestCheck, type DigestSource } from './verify-digests.js';
 
 export type { DigestCheck, DigestSource } from './verify-digests.js';
+import type { IndexGap } from './index-check.js';
 
 export type VerifyResult = (
   | { ok: true; tenant: string; entries: number; firstSeq: number | null; lastSeq: number | null }
@@ -19,6 +20,10 @@ export type VerifyResult = (
 ) & {
   /** The signed digests' verdict, when they were checked. */
   digests?: DigestCheck;
+  /** Entries of management users missing from their cross-tenant index (index-check.ts), when checked. */
+  indexGaps?: IndexGap[];
+  /** Write-ahead records of actions not completed yet (under way, or interrupted and not resolved). */
+  pendingActions?: number;
 };
 
 /**

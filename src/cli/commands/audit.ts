@@ -71,7 +71,13 @@ function verdict(r: VerifyResult): string {
       d.beforeRetention > 0 ? `, ${d.beforeRetention} of trimmed positions` : '',
       d.uncovered > 0 ? `; ${d.uncovered} newer entr${d.uncovered === 1 ? 'y' : 'ies'} not signed yet` : '',
     ].join('');
-    return `${r.tenant}: OK (${r.entries} entries${positions}${signed})`;
+    const gaps = r.indexGaps ?? [];
+    const pending = r.pendingActions ? `; ${r.pendingActions} action${r.pendingActions === 1 ? '' : 's'} under way or interrupted, not recorded yet` : '';
+    if (gaps.length > 0) {
+      const who = [...new Set(gaps.map((g) => g.actor ?? g.actorId))].map((n) => printable(n)).join(', ');
+      return `${r.tenant}: INDEX GAP: ${gaps.length} entr${gaps.length === 1 ? 'y' : 'ies'} of ${who} missing from the support index (the chain itself is OK${signed}, ${r.entries} entries)${pending}`;
+    }
+    return `${r.tenant}: OK (${r.entries} entries${positions}${signed})${pending}`;
   }
   // Reasons quote what is stored (a forged digest's time, an entry's tenant): shown, never acted on.
   const others = (d?.problems ?? []).filter((p) => p.reason !== r.reason).map((p) => `\n  also: ${printable(p.reason)}`);
@@ -136,7 +142,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       }
       if (show) ctx.io.stderr.write('\r\x1b[K');
       ctx.print(results, () => results.map(verdict).join('\n'));
-      const broken = results.filter((r) => !r.ok);
+      const broken = results.filter((r) => !r.ok || (r.indexGaps?.length ?? 0) > 0);
       if (broken.length > 0) {
         ctx.io.stderr.write(`supportgate: the audit log of ${broken.map((r) => r.tenant).join(', ')} failed verification\n`);
         ctx.failed = true;
