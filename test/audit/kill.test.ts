@@ -164,5 +164,9 @@ describe('killed at the instant a change reaches Redis', () => {
     expect(tokens.length).toBeGreaterThanOrEqual(acknowledged);
     expect(await checkActorIndex(domain.auditStore, 'acme')).toEqual([]);
     expect(await verifyTenantLog(domain.auditStore, 'acme')).toMatchObject({ ok: true });
+    // And the auditor's own command says so.
+    const verified = await cliProcess(['audit', 'verify', '--tenant', 'acme'], env);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/^acme: OK \(/);
   }, 120_000);
 });
