@@ -17,6 +17,7 @@ import type { SupportSession, SupportSessionStore } from '../support-access/sess
 // tokens, its index and their revocation stay in one Redis Cluster slot.
 type Payload = Record<string, unknown> & {
   jti?: string;
+  iat?: number;
   grantId?: string;
   uid?: string;
   userCode?: string;
@@ -181,9 +182,13 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
 
     /** A stored record by its key; support stamps are noted for the request and re-checked on tokens. */
     async read(k: string, id?: string): Promise<Payload | undefined> {
-      const raw = await redis.get(k);
+      const [raw, tenantRecord] = await Promise.all([redis.get(k), access.tenants.get(tenant)]);
       if (raw === null) return undefined;
       const payload = JSON.parse(raw) as Payload;
+      // Whatever was issued before the tenant's last suspension is dead, resumed or not: this
+      // holds even when no gateway heard the suspension (its sweep is then the only one missed).
+      const suspendedAt = tenantRecord?.suspendedAt ? Date.parse(tenantRecord.suspendedAt) : null;
+      if (suspendedAt !== null && typeof payload.iat === 'number' && payload.iat * 1000 <= suspendedAt) return undefined;
       if (!STAMPED.has(this.name)) return payload;
       const stamp = payload.sg ?? null;
       const state = oidcRequest();

@@ -22,6 +22,11 @@ export interface Tenant {
   domains: string[];
   status: TenantStatus;
   createdAt: string;
+  /**
+   * When the tenant was last suspended. Every session and token of the tenant older than this is
+   * dead, even after a resume, even if no gateway heard of the suspension when it happened.
+   */
+  suspendedAt?: string;
 }
 
 /** Storage the tenants domain needs; the Redis implementation sits beside it. */
@@ -93,12 +98,13 @@ export interface TenantStatusChange {
 }
 
 /** Sets the status; asking for the status a tenant already has changes nothing and says so. */
-async function setTenantStatus(store: TenantStore, id: string, status: TenantStatus): Promise<TenantStatusChange> {
+async function setTenantStatus(store: TenantStore, clock: Clock, id: string, status: TenantStatus): Promise<TenantStatusChange> {
   await requireTenant(store, id);
   let before: TenantStatus = status;
   const tenant = await store.update(id, (current) => {
     before = current.status;
-    return current.status === status ? current : { ...current, status };
+    if (current.status === status) return current;
+    return { ...current, status, ...(status === 'suspended' ? { suspendedAt: new Date(clock.now()).toISOString() } : {}) };
   });
   return { tenant, before, changed: before !== status };
 }
@@ -109,12 +115,12 @@ async function setTenantStatus(store: TenantStore, id: string, status: TenantSta
  * repeating it is always safe. The management tenant can never be suspended: it holds the staff
  * who would resume it.
  */
-export async function suspendTenant(deps: { tenants: TenantStore }, id: string): Promise<TenantStatusChange> {
+export async function suspendTenant(deps: { tenants: TenantStore; clock: Clock }, id: string): Promise<TenantStatusChange> {
   if (id === MANAGEMENT_TENANT) throw new AppError('MANAGEMENT_NOT_SUSPENDABLE');
-  return setTenantStatus(deps.tenants, id, 'suspended');
+  return setTenantStatus(deps.tenants, deps.clock, id, 'suspended');
 }
 
 /** Makes a suspended tenant active again; resuming an active tenant changes nothing (`changed: false`). */
-export async function resumeTenant(deps: { tenants: TenantStore }, id: string): Promise<TenantStatusChange> {
-  return setTenantStatus(deps.tenants, id, 'active');
+export async function resumeTenant(deps: { tenants: TenantStore; clock: Clock }, id: string): Promise<TenantStatusChange> {
+  return setTenantStatus(deps.tenants, deps.clock, id, 'active');
 }

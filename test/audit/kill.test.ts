@@ -65,7 +65,7 @@ describe('killed at the instant a change reaches Redis', () => {
 
   /** Runs one CLI action and signals it the moment a script writing `marker` reaches Redis. */
   const killAtTheWrite = (argv: string[], stdin: string, marker: string, signal: NodeJS.Signals) =>
-    new Promise<{ pid: number; code: number | null; signalled: boolean }>((resolve, reject) => {
+    new Promise<{ pid: number; code: number | string | null; signalled: boolean }>((resolve, reject) => {
       const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'supportgate.js'), ...argv], { env, cwd: packageRoot(), stdio: ['pipe', 'ignore', 'ignore'] });
       child.stdin.end(stdin);
       let signalled = false;
@@ -79,17 +79,21 @@ describe('killed at the instant a change reaches Redis', () => {
           }
         }
       }, 1);
-      const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      let timedOut = false;
+      const timeout = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, 30_000);
       child.on('error', reject);
-      child.on('exit', (code) => {
+      child.on('exit', (code, signalCode) => {
         clearInterval(watch);
         clearTimeout(timeout);
-        resolve({ pid: child.pid!, code, signalled });
+        resolve({ pid: child.pid!, code: timedOut ? 'hung: killed after 30 s' : (code ?? `killed by ${signalCode}`), signalled });
       });
     });
 
   it('60 CLI actions (30 SIGKILL, 15 SIGINT, 15 SIGTERM): 0 changes without an entry', async () => {
-    const runs: { i: number; signal: NodeJS.Signals; kind: 'user' | 'support'; pid: number; code: number | null; signalled: boolean }[] = [];
+    const runs: { i: number; signal: NodeJS.Signals; kind: 'user' | 'support'; pid: number; code: number | string | null; signalled: boolean }[] = [];
     for (const [i, signal] of SIGNALS.entries()) {
       const kind = i % 2 === 0 ? 'user' : 'support';
       const marker = kind === 'user' ? `kill-u${i}` : `kill-r${i}`;

@@ -80,6 +80,21 @@ describe('suspending a tenant ends every session and token in it, for good', () 
     expect((await client.refreshTokenGrant(acme.config, again.refresh_token!)).access_token).toBeTruthy();
   }, 30_000);
 
+  it('a suspension no gateway heard of (no event) still ends the tokens issued before it, after a resume too', async () => {
+    const john = await tokensOf(acme, 'john', 'john-secret-pw');
+    // Suspended and resumed straight in the store: no event reaches any gateway, nothing is swept.
+    const { suspendTenant, resumeTenant } = await import('../../src/tenants/tenants.js');
+    const d = world.gateway.domain;
+    await suspendTenant(d, 'acme');
+    await new Promise((r) => setTimeout(r, 1100));
+    await resumeTenant(d, 'acme');
+    await until("john's old token refused", async () => !(await client.tokenIntrospection(acme.config, john.access_token)).active);
+    expect(await usable(acme, john)).toEqual({ active: false, refresh: 'invalid_grant', userinfo: '401' });
+    // A new sign-in after the resume works.
+    const again = await tokensOf(acme, 'john', 'john-secret-pw');
+    expect((await client.tokenIntrospection(acme.config, again.access_token)).active).toBe(true);
+  });
+
   it('a sign-in to a suspended tenant finds no issuer; suspending it again ends what was left, and no session twice', async () => {
     await world.ops.suspendTenant('acme');
     await until('acme issuer refuses', async () => (await discovery('acme')) === 404);

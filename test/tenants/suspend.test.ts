@@ -32,13 +32,16 @@ describe('suspending and resuming a tenant', () => {
     return events.filter((e) => e.type === 'tenant.suspended' && e.tenant === tenant);
   };
 
-  it('changes the status and nothing else of the record, and says when it was already so', async () => {
+  it('changes the status (and notes when it was suspended) and nothing else of the record, and says when it was already so', async () => {
     const created = await createTenant(domain.tenants, domain.clock, { id: 'acme', name: 'ACME', domains: ['acme.example.com'] });
-    expect(await suspendTenant(domain, 'acme')).toEqual({ tenant: { ...created, status: 'suspended' }, before: 'active', changed: true });
-    expect(await domain.tenants.get('acme')).toEqual({ ...created, status: 'suspended' });
+    const suspendedAt = new Date(domain.clock.now()).toISOString();
+    expect(await suspendTenant(domain, 'acme')).toEqual({ tenant: { ...created, status: 'suspended', suspendedAt: expect.any(String) }, before: 'active', changed: true });
+    expect(await domain.tenants.get('acme')).toEqual({ ...created, status: 'suspended', suspendedAt: expect.any(String) });
+    expect(Date.parse((await domain.tenants.get('acme'))!.suspendedAt!)).toBeGreaterThanOrEqual(Date.parse(suspendedAt));
     expect((await domain.tenants.findByDomain('acme.example.com'))?.status).toBe('suspended');
     expect(await suspendTenant(domain, 'acme')).toMatchObject({ before: 'suspended', changed: false, tenant: { status: 'suspended' } });
-    expect(await resumeTenant(domain, 'acme')).toMatchObject({ before: 'suspended', changed: true, tenant: { status: 'active' } });
+    // Resumed, the record keeps when it was last suspended: what was issued before stays dead.
+    expect(await resumeTenant(domain, 'acme')).toMatchObject({ before: 'suspended', changed: true, tenant: { status: 'active', suspendedAt: expect.any(String) } });
     expect(await resumeTenant(domain, 'acme')).toMatchObject({ before: 'active', changed: false, tenant: { status: 'active' } });
   });
 
