@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { ProviderPool } from '../oidc/pool.js';
-import { toOidcError } from '../oidc/errors.js';
+import { oauthErrorAnswer } from '../oidc/errors.js';
 import { withOidcRequest } from '../oidc/request-context.js';
 import { STYLESHEET } from '../views/pages.js';
 
@@ -110,15 +110,9 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
       // expects; a person (a sign-in page, or a browser asking for HTML) gets the page.
       if (!page && req.accepts(['json', 'html']) !== 'html') {
         res.set('Cache-Control', 'no-store');
-        // A refusal (an unknown or suspended tenant: 404) keeps its status, as an OAuth error.
-        if (err instanceof AppError && err.status < 500) {
-          res.status(err.status).json({ error: 'invalid_request', error_description: err.message });
-          return;
-        }
-        const e = toOidcError(err) as { statusCode?: number; expose?: boolean; message?: string; error_description?: string };
-        const known = e.expose === true && typeof e.statusCode === 'number';
-        if (known && e.statusCode === 503) res.set('Retry-After', '5');
-        res.status(known ? e.statusCode! : 500).json(known ? { error: e.message, error_description: e.error_description } : { error: 'server_error', error_description: 'oops! something went wrong' });
+        const { status, body } = oauthErrorAnswer(err);
+        if (status === 503) res.set('Retry-After', '5');
+        res.status(status).json(body);
         return;
       }
       next(err);

@@ -185,10 +185,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
       const [raw, tenantRecord] = await Promise.all([redis.get(k), access.tenants.get(tenant)]);
       if (raw === null) return undefined;
       const payload = JSON.parse(raw) as Payload;
-      // Whatever was issued before the tenant's last suspension is dead, resumed or not: this
-      // holds even when no gateway heard the suspension (its sweep is then the only one missed).
-      const suspendedAt = tenantRecord?.suspendedAt ? Date.parse(tenantRecord.suspendedAt) : null;
-      if (suspendedAt !== null && typeof payload.iat === 'number' && payload.iat * 1000 <= suspendedAt) return undefined;
+      if (tenantRecord && typeof payload.iat === 'number' && issuedBeforeSuspension(payload.iat, tenantRecord)) return undefined;
       if (!STAMPED.has(this.name)) return payload;
       const stamp = payload.sg ?? null;
       const state = oidcRequest();
@@ -243,6 +240,21 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     };
   }
   return RedisOidcAdapter;
+}
+
+/**
+ * Was a record (issued at `iat`, whole seconds) issued before the tenant's last suspension? Then
+ * it is dead, resumed or not — even when no gateway heard of the suspension. A record of the
+ * suspension's own second is dead unless the resume came in that same second too (then it may
+ * have been issued after the resume, and the sweep that follows the event is what ends it).
+ */
+function issuedBeforeSuspension(iat: number, t: { status: string; suspendedAt?: string | undefined; resumedAt?: string | undefined }): boolean {
+  if (!t.suspendedAt) return false;
+  const suspended = Math.floor(Date.parse(t.suspendedAt) / 1000);
+  if (iat < suspended) return true;
+  if (iat > suspended) return false;
+  if (t.status !== 'active' || !t.resumedAt) return true;
+  return Math.floor(Date.parse(t.resumedAt) / 1000) > suspended;
 }
 
 /** A tenant's client record as oidc-provider metadata; the secret is unsealed only here. */

@@ -1,5 +1,5 @@
 import { errors } from 'oidc-provider';
-import { ERRORS, toAppError } from '../errors.js';
+import { AppError, ERRORS, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -31,4 +31,16 @@ export function oidcErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R
       throw toOidcError(err, logger);
     }
   };
+}
+
+/**
+ * How a program is answered for an error caught outside the provider's own handlers (before its
+ * routes run): a refusal keeps its status as `invalid_request`, a store or audit outage is the
+ * standard 503 `temporarily_unavailable`, anything else `server_error` without details.
+ */
+export function oauthErrorAnswer(err: unknown, logger?: Logger): { status: number; body: { error: string; error_description: string } } {
+  if (err instanceof AppError && err.status < 500) return { status: err.status, body: { error: 'invalid_request', error_description: err.message } };
+  const e = toOidcError(err, logger);
+  if (e instanceof errors.OIDCProviderError && e.expose) return { status: e.statusCode, body: { error: e.message, error_description: (e as { error_description?: string }).error_description ?? '' } };
+  return { status: 500, body: { error: 'server_error', error_description: 'oops! something went wrong' } };
 }

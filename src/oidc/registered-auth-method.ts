@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientAuthMethodOf, type ClientStore } from '../clients/clients.js';
-import { toOidcError } from './errors.js';
+import { oauthErrorAnswer } from './errors.js';
 import { oidcRequest } from './request-context.js';
 
 // oidc-provider's own limit for these bodies.
@@ -35,9 +35,8 @@ export function registeredAuthMethodOnly(clients: Pick<ClientStore, 'get'>, tena
       client = await clients.get(tenant, clientId);
     } catch (err) {
       // Outside the provider's own error handling: answer as it would (a store outage is a 503).
-      const e = toOidcError(err) as { statusCode?: number; message?: string; error_description?: string; expose?: boolean };
-      if (e.expose && e.statusCode) return refuse(ctx, e.statusCode, e.message ?? 'server_error', e.error_description ?? '');
-      return refuse(ctx, 500, 'server_error', 'oops! something went wrong');
+      const { status, body } = oauthErrorAnswer(err);
+      return refuse(ctx, status, body.error, body.error_description);
     }
     // The provider reads the same client next: it gets this record instead of a second read.
     oidcRequest()?.clients.set(clientId, client);

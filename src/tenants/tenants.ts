@@ -27,6 +27,8 @@ export interface Tenant {
    * dead, even after a resume, even if no gateway heard of the suspension when it happened.
    */
   suspendedAt?: string;
+  /** When it was last resumed (tells records of the suspension's own second apart, see the adapter). */
+  resumedAt?: string;
 }
 
 /** Storage the tenants domain needs; the Redis implementation sits beside it. */
@@ -104,7 +106,8 @@ async function setTenantStatus(store: TenantStore, clock: Clock, id: string, sta
   const tenant = await store.update(id, (current) => {
     before = current.status;
     if (current.status === status) return current;
-    return { ...current, status, ...(status === 'suspended' ? { suspendedAt: new Date(clock.now()).toISOString() } : {}) };
+    const at = new Date(clock.now()).toISOString();
+    return { ...current, status, ...(status === 'suspended' ? { suspendedAt: at } : { resumedAt: at }) };
   });
   return { tenant, before, changed: before !== status };
 }

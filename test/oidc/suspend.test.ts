@@ -90,7 +90,9 @@ describe('suspending a tenant ends every session and token in it, for good', () 
     await resumeTenant(d, 'acme');
     await until("john's old token refused", async () => !(await client.tokenIntrospection(acme.config, john.access_token)).active);
     expect(await usable(acme, john)).toEqual({ active: false, refresh: 'invalid_grant', userinfo: '401' });
-    // A new sign-in after the resume works.
+    // A new sign-in after the resume works (once the issuer answers again: without the event,
+    // every gateway learns of the resume within a second).
+    await until('acme issuer answers again', async () => (await discovery('acme')) === 200);
     const again = await tokensOf(acme, 'john', 'john-secret-pw');
     expect((await client.tokenIntrospection(acme.config, again.access_token)).active).toBe(true);
   });
