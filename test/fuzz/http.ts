@@ -179,7 +179,7 @@ export const transport: fc.Arbitrary<Transport> = fc.oneof(
 );
 
 /** The body and headers of `fields` sent by `how`. */
-export function bodyOf(fields: Fields, how: Transport): { body?: Uint8Array; headers: Record<string, string> } {
+export function bodyOf(fields: Fields, how: Transport): { body?: Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
   const form = Buffer.from(encodeFields(fields));
   const FORM = 'application/x-www-form-urlencoded';
   switch (how.kind) {
@@ -188,7 +188,7 @@ export function bodyOf(fields: Fields, how: Transport): { body?: Uint8Array; hea
     case 'form-charset':
       return { body: form, headers: { 'content-type': `${FORM}; charset=${how.charset}` } };
     case 'raw':
-      return { body: how.bytes, headers: { 'content-type': FORM } };
+      return { body: new Uint8Array(how.bytes), headers: { 'content-type': FORM } };
     case 'json':
       return { body: Buffer.from(JSON.stringify(Object.fromEntries(fields))), headers: { 'content-type': 'application/json' } };
     case 'multipart': {
