@@ -89,6 +89,7 @@ export const ERRORS = {
   FORBIDDEN_SETTINGS_GLOBAL: { status: 403, refines: 'FORBIDDEN', message: 'support settings are global and kept in the management tenant' },
   FORBIDDEN_CLIENT_ACTION: { status: 403, refines: 'FORBIDDEN', message: 'an API client cannot be granted this action' },
   FORBIDDEN_CLIENT_SCOPE: { status: 403, refines: 'FORBIDDEN', message: "the client's scopes do not include this action" },
+  FORBIDDEN_TOKEN_SCOPE: { status: 403, refines: 'FORBIDDEN', message: "the access token's scopes do not include this action" },
 
   // Starting up: keys and the demo (the operator reads these on the terminal).
   KEYS_FILE_UNREADABLE: { status: 500, refines: 'INVALID_CONFIG', message: 'cannot read {what} from {file}: {reason}' },

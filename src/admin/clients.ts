@@ -1,9 +1,12 @@
-import { createClient as createClientRecord } from '../clients/clients.js';
+import { createClient as createClientRecord, toPublicClient } from '../clients/clients.js';
 import { named, type AdminContext, type AdminRunner } from './context.js';
 
 /** OIDC clients of a tenant: register. */
 export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
   return {
+    /** The tenant's clients, without their sealed secrets. */
+    listClients: (tenant: string) => admin.read('client.list', { tenant }, async () => (await domain.clients.list(tenant)).map(toPublicClient)),
+
     createClient: (input: Parameters<typeof createClientRecord>[1]) =>
       admin.act({
         permission: 'client.create',

@@ -58,6 +58,19 @@ export function adminRunner(c: AdminContext) {
         return { value: undefined };
       });
     },
+    /**
+     * A read (a list, a status): only the permission is checked. Reads of the directory are not
+     * audit events, but a refused one is, as `access.denied` naming the permission asked for.
+     */
+    async read<T>(permission: AdminAction, target: AdminTarget, run: () => Promise<T>): Promise<T> {
+      if (!authorize(c.principal, permission, target).allowed) {
+        await audited(deps, c.audit, { tenant: target.tenant, action: 'access.denied', details: { permission } }, async () => {
+          requireAuthorized(c.principal, permission, target);
+          return { value: undefined };
+        });
+      }
+      return run();
+    },
     publish,
   };
 }

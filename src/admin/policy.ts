@@ -7,7 +7,7 @@
 import { AppError, ERRORS, type ErrorKey } from '../errors.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import type { Role } from '../users/users.js';
-import { CLIENT_SCOPE_PREFIX, type ClientPrincipal, type Principal, type UserPrincipal } from './principal.js';
+import type { ClientPrincipal, Principal, UserPrincipal } from './principal.js';
 
 export const ADMIN_ACTIONS = [
   'tenant.create',
@@ -23,6 +23,8 @@ export const ADMIN_ACTIONS = [
   'client.create',
   'client.list',
   'client.rotate-secret',
+  /** Redirect and post-logout redirect URIs. */
+  'client.update',
   /** target.tenant management: the global settings; another tenant: its own settings. */
   'settings.get',
   /** The global settings (target.tenant must be management). */
@@ -65,6 +67,7 @@ export const REFUSALS = {
   'settings-are-global': 'FORBIDDEN_SETTINGS_GLOBAL',
   'client-action-not-grantable': 'FORBIDDEN_CLIENT_ACTION',
   'client-scope-missing': 'FORBIDDEN_CLIENT_SCOPE',
+  'token-scope-missing': 'FORBIDDEN_TOKEN_SCOPE',
 } as const satisfies Record<string, ErrorKey>;
 
 export type RefusalReason = keyof typeof REFUSALS;
@@ -177,6 +180,7 @@ const USER_RULES: Record<AdminAction, UserRule> = {
   'client.create': directory,
   'client.list': directory,
   'client.rotate-secret': directory,
+  'client.update': directory,
   'settings.get': settingsRead,
   'settings.set': globalSettings,
   'settings.set-tenant-mode': tenantMode,
@@ -204,12 +208,38 @@ export const CLIENT_GRANTABLE: ReadonlySet<AdminAction> = new Set<AdminAction>([
   'audit.verify',
 ]);
 
+/**
+ * The JSON API's scopes (SPEC §7): each admin action is covered by exactly one. A bearer token
+ * may do an action only when it carries the action's scope, on top of what its holder may do: a
+ * user's token given to some app of the tenant does not become that user's admin console.
+ */
+export const API_SCOPES = {
+  'audit:read': ['audit.query', 'audit.export', 'audit.verify'],
+  'support:read': ['support.status', 'settings.get'],
+  'support:write': ['support.open', 'support.close', 'support.close-all'],
+  'users:read': ['user.list'],
+  'users:write': ['user.create', 'user.update', 'user.password.set'],
+  'clients:read': ['client.list'],
+  'clients:write': ['client.create', 'client.update', 'client.rotate-secret'],
+  'tenants:read': ['tenant.list'],
+  'tenants:write': ['tenant.create', 'tenant.suspend', 'tenant.resume'],
+  'settings:write': ['settings.set', 'settings.set-tenant-mode'],
+} as const satisfies Record<string, readonly AdminAction[]>;
+
+export type ApiScope = keyof typeof API_SCOPES;
+export const API_SCOPE_NAMES = Object.keys(API_SCOPES) as ApiScope[];
+
+/** The scope a token needs for `action`. */
+export function scopeFor(action: AdminAction): ApiScope {
+  return API_SCOPE_NAMES.find((s) => (API_SCOPES[s] as readonly AdminAction[]).includes(action))!;
+}
+
 function authorizeClient(p: ClientPrincipal, action: AdminAction, t: AdminTarget): Decision {
   if (t.tenant !== p.tenant) return refuse('other-tenant');
   // Management is administered by people holding platform-admin, a role no client has.
   if (t.tenant === MANAGEMENT_TENANT) return refuse('management-needs-platform-admin');
   if (!CLIENT_GRANTABLE.has(action)) return refuse('client-action-not-grantable');
-  return p.scopes.includes(CLIENT_SCOPE_PREFIX + action) ? ALLOW : refuse('client-scope-missing');
+  return p.scopes.includes(scopeFor(action)) ? ALLOW : refuse('client-scope-missing');
 }
 
 /** May `principal` do `action` to `target`? Pure; the one permission check of every admin action. */
@@ -222,6 +252,8 @@ export function authorize(principal: Principal, action: AdminAction, target: Adm
     case 'client':
       return authorizeClient(principal, action, target);
     case 'user':
+      // Through the API, the token must carry the action's scope too (absent in the console).
+      if (principal.scopes && !principal.scopes.includes(scopeFor(action))) return refuse('token-scope-missing');
       return USER_RULES[action](principal, target);
   }
 }

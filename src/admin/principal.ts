@@ -21,6 +21,11 @@ export interface UserPrincipal {
   userId: string;
   username: string;
   roles: Role[];
+  /**
+   * Through the JSON API: the scopes of the bearer token (see API_SCOPES), which must cover the
+   * action besides the roles. Absent in the console, where the person acts themselves.
+   */
+  scopes?: readonly string[] | undefined;
 }
 
 /**
@@ -39,7 +44,7 @@ export interface SupportPrincipal {
 
 /**
  * An API client acting for itself (client credentials). It gets nothing by default: only the
- * actions its scopes name as `admin:<action>` (see `CLIENT_SCOPE_PREFIX`), and only those the
+ * actions its token's scopes cover (policy.ts API_SCOPES, e.g. `audit:read`), and only those the
  * policy lets a client have at all.
  */
 export interface ClientPrincipal {
@@ -50,6 +55,3 @@ export interface ClientPrincipal {
 }
 
 export type Principal = OperatorPrincipal | UserPrincipal | SupportPrincipal | ClientPrincipal;
-
-/** A client's scope for admin action X is `admin:X` (e.g. `admin:audit.query`). */
-export const CLIENT_SCOPE_PREFIX = 'admin:';

@@ -1,11 +1,20 @@
 import { MANAGEMENT_TENANT, requireTenant } from '../tenants/tenants.js';
-import { restoreSetting, setSetting as storeSetting } from '../settings/settings.js';
+import { getSettings, restoreSetting, setSetting as storeSetting, supportModeOf } from '../settings/settings.js';
 import { globalAccessReduction } from '../support-access/support.js';
 import { named, type AdminContext, type AdminRunner } from './context.js';
 
 /** Settings: the global ones (management), or a tenant's stricter support mode. */
 export function settingActions({ domain }: AdminContext, admin: AdminRunner) {
   return {
+    /** The global settings, and for a tenant its support mode (its own, the global, the effective). */
+    getSettings: (tenant?: string) => {
+      const scope = tenant ?? MANAGEMENT_TENANT;
+      return admin.read('settings.get', { tenant: scope }, async () => ({
+        global: await getSettings(domain.settings),
+        mode: scope === MANAGEMENT_TENANT ? null : await supportModeOf(domain.settings, scope),
+      }));
+    },
+
     setSetting: (key: string, value: string, tenant?: string) => {
       const scope = tenant ?? MANAGEMENT_TENANT;
       return admin.act({

@@ -1,5 +1,5 @@
 import type { Party } from '../audit/entry.js';
-import { createTenant as createTenantRecord, resumeTenant as resumeTenantRecord, suspendTenant as suspendTenantRecord, type TenantStatusChange, type TenantStore } from '../tenants/tenants.js';
+import { MANAGEMENT_TENANT, createTenant as createTenantRecord, resumeTenant as resumeTenantRecord, suspendTenant as suspendTenantRecord, type TenantStatusChange, type TenantStore } from '../tenants/tenants.js';
 import { named, type AdminContext, type AdminRunner } from './context.js';
 
 /** A status change as an audited result: undone by putting the old status back. */
@@ -16,6 +16,9 @@ function statusResult(tenants: TenantStore, change: TenantStatusChange) {
 /** Tenants: create, suspend, resume. */
 export function tenantActions({ domain }: AdminContext, admin: AdminRunner) {
   return {
+    /** Every tenant, management included. */
+    listTenants: () => admin.read('tenant.list', { tenant: MANAGEMENT_TENANT }, () => domain.tenants.list()),
+
     createTenant: (input: Parameters<typeof createTenantRecord>[2]) =>
       admin.act({
         permission: 'tenant.create',

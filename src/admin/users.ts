@@ -1,5 +1,5 @@
 import type { Party } from '../audit/entry.js';
-import { accessReductions, changedFields, createUser as createUserRecord, setUser as changeUser, type User } from '../users/users.js';
+import { accessReductions, changedFields, createUser as createUserRecord, setUser as changeUser, toPublicUser, type User } from '../users/users.js';
 import { named, type AdminContext, type AdminRunner } from './context.js';
 
 const userParty = (u: Pick<User, 'id' | 'username' | 'tenant'>): Party => ({ type: 'user', id: u.id, name: u.username, tenant: u.tenant });
@@ -7,6 +7,9 @@ const userParty = (u: Pick<User, 'id' | 'username' | 'tenant'>): Party => ({ typ
 /** Users: create, change (enabled, roles, scope, password). */
 export function userActions({ domain }: AdminContext, admin: AdminRunner) {
   return {
+    /** The tenant's users, without their password hashes. */
+    listUsers: (tenant: string) => admin.read('user.list', { tenant }, async () => (await domain.users.list(tenant)).map(toPublicUser)),
+
     createUser: (input: Parameters<typeof createUserRecord>[1]) =>
       admin.act({
         permission: 'user.create',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppError } from '../../src/errors.js';
-import { ADMIN_ACTIONS, authorize, REFUSAL_MESSAGES, requireAuthorized, type AdminAction, type RefusalReason } from '../../src/admin/policy.js';
+import { ADMIN_ACTIONS, API_SCOPES, authorize, REFUSAL_MESSAGES, requireAuthorized, type AdminAction, type RefusalReason } from '../../src/admin/policy.js';
 import type { Principal } from '../../src/admin/principal.js';
 
 /** Who asks. Tenant-side principals live in acme; platform-side ones in management. */
@@ -18,7 +18,7 @@ const PRINCIPALS = {
   session: { kind: 'support', tenant: 'acme', userId: 'u-john', username: 'john', actor: { id: 'm-jill', username: 'jill' } },
   operator: { kind: 'operator', name: 'cli:ops' },
   // Scopes it may hold (reads) and two it can never use (a write, a platform action).
-  client: { kind: 'client', tenant: 'acme', clientId: 'acme-reports', scopes: ['admin:audit.query', 'admin:user.list', 'admin:support.status', 'admin:user.create', 'admin:tenant.create'] },
+  client: { kind: 'client', tenant: 'acme', clientId: 'acme-reports', scopes: ['audit:read', 'users:read', 'support:read', 'users:write', 'tenants:write'] },
 } as const satisfies Record<string, Principal>;
 
 type Who = keyof typeof PRINCIPALS;
@@ -48,8 +48,9 @@ const EXPECTED: Record<Row, readonly string[]> = {
   'client.create':               ['...', 'Y..', '...', '..Y', '...', '...', '...', '...', 'YYY', '...'],
   'client.list':                 ['...', 'Y..', '...', '..Y', '...', '...', '...', '...', 'YYY', '...'],
   'client.rotate-secret':        ['...', 'Y..', '...', '..Y', '...', '...', '...', '...', 'YYY', '...'],
+  'client.update':               ['...', 'Y..', '...', '..Y', '...', '...', '...', '...', 'YYY', '...'],
   // §2 "Support settings (global, in the management tenant)"; a tenant admin reads its own tenant's.
-  'settings.get':                ['...', 'Y..', '...', 'YYY', '...', '...', '...', '...', 'YYY', '...'],
+  'settings.get':                ['...', 'Y..', '...', 'YYY', '...', '...', '...', '...', 'YYY', 'Y..'],
   'settings.set':                ['...', '...', '...', '..Y', '...', '...', '...', '...', 'YYY', '...'],
   // §2 "A tenant may set its own stricter mode": the tenant's admin, not the platform.
   'settings.set-tenant-mode':    ['...', 'Y..', '...', '...', '...', '...', '...', '...', 'YYY', '...'],
@@ -62,8 +63,8 @@ const EXPECTED: Record<Row, readonly string[]> = {
   'support.status':              ['Y..', 'Y..', 'Y..', 'YY.', '...', '...', '...', '...', 'YYY', 'Y..'],
   // §1 auditor: "a tenant auditor: own tenant; a platform auditor: all tenants".
   'audit.query':                 ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', 'Y..'],
-  'audit.export':                ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', '...'],
-  'audit.verify':                ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', '...'],
+  'audit.export':                ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', 'Y..'],
+  'audit.verify':                ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', 'Y..'],
 };
 
 const ROWS = Object.keys(EXPECTED) as Row[];
@@ -187,5 +188,21 @@ describe('roles as the policy reads them', () => {
 
   it("a user id equal to the asker's but in another tenant is not the asker's own password", () => {
     expect(authorize(PRINCIPALS.user, 'user.password.set', { tenant: 'beta', userId: 'u-john' })).toMatchObject({ allowed: false, reason: 'other-tenant' });
+  });
+});
+
+describe('the JSON API scopes', () => {
+  it('cover every admin action exactly once', () => {
+    const covered = Object.values(API_SCOPES).flat();
+    expect([...covered].sort()).toEqual([...ADMIN_ACTIONS].sort());
+  });
+
+  it("limit a user's token to its scopes on top of the user's roles", () => {
+    const auditor = { ...PRINCIPALS.auditor, scopes: ['support:write'] };
+    expect(authorize(auditor, 'audit.query', { tenant: 'acme' })).toMatchObject({ allowed: false, reason: 'token-scope-missing' });
+    expect(authorize(auditor, 'support.open', { tenant: 'acme' }).allowed).toBe(true);
+    // The scope never adds a right the roles do not give.
+    expect(authorize({ ...PRINCIPALS.user, scopes: ['audit:read'] }, 'audit.query', { tenant: 'acme' }).allowed).toBe(false);
+    expect(authorize({ ...auditor, scopes: ['audit:read'] }, 'audit.query', { tenant: 'acme' }).allowed).toBe(true);
   });
 });
