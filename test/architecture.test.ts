@@ -8,18 +8,21 @@ const root = resolve(process.cwd(), 'src');
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
-    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+    return statSync(p).isDirectory() ? sources(p) : /\.tsx?$/.test(p) ? [p] : [];
   });
 }
 
 const files = sources(root);
 const text = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
+/** The source file an import of `./x.js` names: x.ts, or x.tsx for a page. */
+function sourceOf(from: string, specifier: string): string {
+  const base = resolve(dirname(from), specifier.replace(/\.js$/, ''));
+  return [`${base}.ts`, `${base}.tsx`].find((f) => text.has(f)) ?? `${base}.ts`;
+}
 /** Relative imports (and re-exports) of each module, as module paths. */
-const imports = new Map(
-  files.map((f) => [f, [...text.get(f)!.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)].map((m) => resolve(dirname(f), m[1]!.replace(/\.js$/, '.ts')))]),
-);
+const imports = new Map(files.map((f) => [f, [...text.get(f)!.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)].map((m) => sourceOf(f, m[1]!))]));
 /** The top folder (or file) of src a module lives in: its part of the architecture. */
-const part = (f: string) => relative(root, f).split('/')[0]!.replace(/\.ts$/, '');
+const part = (f: string) => relative(root, f).split('/')[0]!.replace(/\.tsx?$/, '');
 
 /** Cycles of modules (strongly connected components of more than one module). */
 function cycles(): string[][] {

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import * as client from 'openid-client';
-import { escapeHtml, STYLESHEET } from '../views/pages.js';
+import { STYLESHEET } from '../views/styles.js';
+import { signedInPage, signedOutPage, signInFailedPage } from './pages.js';
 
 export interface DemoAppOptions {
   issuer: string;
@@ -29,10 +30,6 @@ function identity(claims: client.IDToken): string {
   const act = claims.act as { preferred_username?: string } | undefined;
   const user = String(claims.preferred_username ?? claims.sub);
   return act ? `${act.preferred_username ?? 'support'} (support) as ${user}` : user;
-}
-
-function page(body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ACME demo app</title><link rel="stylesheet" href="/style.css"></head><body><main class="card">${body}</main></body></html>`;
 }
 
 export async function startDemoApp(opts: DemoAppOptions): Promise<{ server: Server; stop: () => Promise<void> }> {
@@ -56,24 +53,22 @@ export async function startDemoApp(opts: DemoAppOptions): Promise<{ server: Serv
     return s;
   };
 
-  app.get('/style.css', (_req, res) => {
+  // The same path as the gateway's, which the pages' shared Document links to.
+  app.get('/static/supportgate.css', (_req, res) => {
     res.type('text/css').send(STYLESHEET);
   });
 
   app.get('/', (req, res) => {
     const s = sessionOf(req, res);
     if (!s.claims) {
-      res.type('html').send(page(`<h1>ACME demo app</h1><p class="muted">Not signed in.</p><form method="get" action="/login"><button type="submit">Sign in with ACME</button></form>`));
+      res.type('html').send(signedOutPage());
       return;
     }
     const c = s.claims;
-    const rows = Object.entries(c)
+    const shown = Object.entries(c)
       .filter(([k]) => ['sub', 'preferred_username', 'tenant', 'act', 'amr', 'exp'].includes(k))
-      .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td><code>${escapeHtml(typeof v === 'object' ? JSON.stringify(v) : v)}</code></td></tr>`)
-      .join('');
-    res.type('html').send(
-      page(`<h1>Signed in</h1><p id="identity" class="identity">${escapeHtml(identity(c))}</p><table>${rows}</table><form method="post" action="/logout"><button type="submit">Sign out</button></form>`),
-    );
+      .map(([k, v]): [string, string] => [k, typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')]);
+    res.type('html').send(signedInPage(identity(c), shown));
   });
 
   app.get('/login', async (req, res, next) => {
@@ -105,7 +100,7 @@ export async function startDemoApp(opts: DemoAppOptions): Promise<{ server: Serv
       delete s.pkce;
       res.redirect('/');
     } catch (err) {
-      res.status(400).type('html').send(page(`<h1>Sign-in failed</h1><p>${escapeHtml((err as Error).message)}</p><p><a href="/">Back</a></p>`));
+      res.status(400).type('html').send(signInFailedPage((err as Error).message));
     }
   });
 

@@ -3,7 +3,7 @@ import { Router, type ErrorRequestHandler, type Request, type RequestHandler, ty
 import { errors } from 'oidc-provider';
 import { AppError, ERRORS, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { errorPage } from '../views/pages.js';
+import { errorPage } from '../views/messages.js';
 
 /** Gives every request an id (a sane incoming X-Request-Id is kept) and echoes it back. */
 export const requestId: RequestHandler = (req, res, next) => {

@@ -8,7 +8,8 @@ import { oidcRequest } from '../oidc/request-context.js';
 import { tooManyFailuresWait } from '../support-access/login-limits.js';
 import { checkLogin, type LoginOutcome } from '../support-access/login.js';
 import { auditIdentity, type SupportSessionStore } from '../support-access/sessions.js';
-import { consentPage, loginPage } from '../views/pages.js';
+import { consentPage } from '../views/consent.js';
+import { loginPage } from '../views/login.js';
 import { browserAuditContext, consentFormSchema, csrfToken, csrfValid, formBody, formFields, loginFormSchema, type LoginForm } from './forms.js';
 import type { IssuerLocals } from './issuers.js';
 

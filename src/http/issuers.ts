@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { ProviderPool } from '../oidc/pool.js';
 import { oauthErrorAnswer } from '../oidc/errors.js';
 import { withOidcRequest } from '../oidc/request-context.js';
-import { STYLESHEET } from '../views/pages.js';
+import { STYLESHEET } from '../views/styles.js';
 
 export interface IssuerRoutesDeps {
   pool: ProviderPool;

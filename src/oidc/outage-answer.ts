@@ -1,6 +1,6 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
-import { errorPage } from '../views/pages.js';
+import { errorPage } from '../views/messages.js';
 import { toOidcError } from './errors.js';
 
 /**

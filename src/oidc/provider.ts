@@ -11,7 +11,7 @@ import type { SupportLoginResult } from '../support-access/login.js';
 import { mayStay } from '../support-access/may-enter.js';
 import type { SupportDeps } from '../support-access/support.js';
 import { actClaim, auditIdentity, type SupportSession, type SupportSessionStore } from '../support-access/sessions.js';
-import { errorPage, logoutPage } from '../views/pages.js';
+import { errorPage, logoutPage } from '../views/messages.js';
 
 /** What one tenant's issuer needs, and nothing more. */
 export interface ProviderDeps {
