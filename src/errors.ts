@@ -52,6 +52,8 @@ export const ERRORS = {
   // Clients.
   CLIENT_EXISTS: { status: 409, message: 'client "{clientId}" already exists in tenant "{tenant}"' },
   CLIENT_NOT_FOUND: { status: 404, message: 'Client not found' },
+  CLIENT_NOT_IN_TENANT: { status: 404, refines: 'CLIENT_NOT_FOUND', message: 'client "{clientId}" not found in tenant "{tenant}"' },
+  CLIENT_PUBLIC_NO_SECRET: { status: 400, refines: 'INVALID_INPUT', message: 'client "{clientId}" is public: it has no secret to rotate' },
 
   // Settings.
   SETTING_UNKNOWN: { status: 400, message: 'unknown setting "{key}"; known: {known}' },
@@ -70,6 +72,11 @@ export const ERRORS = {
   NO_ACTIVE_REQUEST: { status: 409, message: 'No active support request' },
   TENANT_HAS_NO_ACTIVE_REQUEST: { status: 409, refines: 'NO_ACTIVE_REQUEST', message: 'tenant "{tenant}" has no active support request' },
   USER_HAS_NO_ACTIVE_REQUEST: { status: 409, refines: 'NO_ACTIVE_REQUEST', message: '{username} has no active support request in tenant "{tenant}"' },
+
+  // The JSON API (/api/v1): the bearer token and the body.
+  INVALID_TOKEN: { status: 401, message: 'The access token is invalid or expired' },
+  TOKEN_MISSING: { status: 401, refines: 'INVALID_TOKEN', message: 'send an access token of the tenant: Authorization: Bearer <token>' },
+  JSON_EXPECTED: { status: 415, message: 'the request body must be JSON (Content-Type: application/json)' },
 
   // The audit log's reader.
   AUDIT_CURSOR_INVALID: { status: 400, refines: 'INVALID_INPUT', message: 'invalid cursor: pass back the cursor a previous page printed' },
@@ -111,6 +118,7 @@ export const ERRORS = {
   SIGN_IN_EXPIRED: { status: 400, title: 'Sign-in expired', message: 'This sign-in has expired or was already used. Go back to the application and sign in again.' },
   FORM_EXPECTED: { status: 415, title: '{form} form expected', message: 'The {form_lower} form must be sent as a form (application/x-www-form-urlencoded). Go back to the application and sign in again.' },
   FORM_INVALID: { status: 400, title: '{form} form not valid', message: 'The {form_lower} form was incomplete or not valid. Go back to the application and sign in again.' },
+  CONSOLE_FORM_EXPIRED: { status: 403, refines: 'FORM_EXPIRED', title: 'Form expired', message: 'This form belongs to an earlier console session. Open the page again and repeat what you did.' },
   FORM_EXPIRED: { status: 403, title: '{form} expired', message: 'This {form_lower} form is no longer valid. Go back to the application and sign in again.' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-ins. Try again in {wait}.' },
   LOGIN_STEP_NOT_OFFERED: { status: 403, message: 'This sign-in needs a step this gateway does not offer.' },

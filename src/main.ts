@@ -8,6 +8,10 @@ import { createApp } from './http/app.js';
 import { retryAfterWhenUnavailable } from './http/errors.js';
 import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
+import { consoleRoutes } from './http/console/index.js';
+import { withConsoleClient } from './http/console/console-client.js';
+import { ConsoleSessions } from './http/console/sessions.js';
+import { ConsoleSignIn } from './http/console/sign-in.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
 import { resolveInterrupted } from './audit/interrupted.js';
@@ -69,7 +73,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Requests read tenant records through the process's cache (stale-while-error, see tenant-cache);
   // the session ender decides on the registry as it is now.
   const tenantCache = new CachedTenantStore(stores.tenants, stores.clock);
-  const domain: Domain = { ...stores, tenants: tenantCache };
+  // Every tenant has the console as a client without registering it (see console-client).
+  const domain: Domain = { ...stores, tenants: tenantCache, clients: withConsoleClient(stores.clients, config.publicUrl) };
   const sessions = new RedisSupportSessionStore(redis, config.redis.prefix);
   const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger });
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
@@ -104,6 +109,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     /* reported through onStateChange; the client keeps retrying */
   });
 
+  /** Where this process answers itself (the console reaches its own issuer there). */
+  let listeningPort = config.port;
   const app = createApp({
     config,
     redis,
@@ -117,6 +124,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         domain,
         publicUrl: config.publicUrl,
         interactions: interactionRoutes({ domain, cookieSecret: keys.cookieSecrets[0]!, sessions, limits: new LoginLimits(redis, config) }),
+        console: consoleRoutes({
+          domain,
+          publicUrl: config.publicUrl,
+          logger,
+          sessions: new ConsoleSessions(redis, config.redis.prefix, domain.clock, config.publicUrl.startsWith('https:')),
+          signIn: new ConsoleSignIn({ publicUrl: config.publicUrl, internalOrigin: () => `http://127.0.0.1:${listeningPort}` }),
+        }),
       }),
       ...(options.routers ?? []),
     ],
@@ -130,6 +144,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     });
   });
   const port = (server.address() as AddressInfo).port;
+  listeningPort = port;
 
   // Retention runs hourly in every process; trimming is idempotent, so running twice is harmless.
   const trim = async () => {

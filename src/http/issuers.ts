@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { ProviderPool } from '../oidc/pool.js';
 import { oauthErrorAnswer } from '../oidc/errors.js';
 import { withOidcRequest } from '../oidc/request-context.js';
+import { CONSOLE_SCRIPT, CONSOLE_STYLESHEET } from '../views/console/styles.js';
 import { STYLESHEET } from '../views/styles.js';
 
 export interface IssuerRoutesDeps {
@@ -14,6 +15,8 @@ export interface IssuerRoutesDeps {
   publicUrl: string;
   /** The login and consent pages, mounted before the provider takes the rest. */
   interactions: Router;
+  /** The web console at /t/{tenant}/console (also before the provider). */
+  console?: Router | undefined;
 }
 
 /** What the routes below the issuer middleware find in `res.locals`. */
@@ -75,7 +78,7 @@ function pinForwardedHeaders(req: Request, publicUrl: URL): void {
 }
 
 /** Issuer paths people open in a browser: the authorization request, the sign-in pages, logout. */
-const PAGE_PATHS = /^\/(auth|interaction|session\/end)(\/|$)/i;
+const PAGE_PATHS = /^\/(auth|interaction|session\/end|console)(\/|$)/i;
 
 /**
  * The tenant issuers at /t/{tenant}: the tenant's provider found (404 for an unknown or suspended
@@ -88,7 +91,10 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
   const router = Router();
 
   router.get('/static/supportgate.css', (_req, res) => {
-    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET + CONSOLE_STYLESHEET);
+  });
+  router.get('/static/supportgate.js', (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(CONSOLE_SCRIPT);
   });
 
   router.use('/t/:tenant', async (req, res, next) => {
@@ -119,6 +125,7 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
     }
   });
   router.use(deps.interactions);
+  if (deps.console) router.use(deps.console);
   // Everything else under the issuer is the provider's (discovery, authorize, token, ...).
   router.use('/t/:tenant', (_req, res) => {
     (res.locals as IssuerLocals).handler(_req, res);

@@ -1,0 +1,52 @@
+import type { ClientRecord, ClientStore } from '../../clients/clients.js';
+import { AppError } from '../../errors.js';
+
+/** The console's client id in every tenant: reserved, never registered by anyone. */
+export const CONSOLE_CLIENT_ID = 'supportgate-console';
+
+/** Where the console of a tenant lives, and its sign-in callback and signed-out page. */
+export const consolePaths = (publicUrl: string, tenant: string) => {
+  const base = `${publicUrl}/t/${tenant}/console`;
+  return { base, callback: `${base}/callback`, signedOut: `${base}/signed-out` };
+};
+
+/** The built-in record: a public client (code + PKCE), first party (no consent screen). */
+function consoleClient(publicUrl: string, tenant: string): ClientRecord {
+  const paths = consolePaths(publicUrl, tenant);
+  return {
+    clientId: CONSOLE_CLIENT_ID,
+    tenant,
+    redirectUris: [paths.callback],
+    postLogoutRedirectUris: [paths.signedOut],
+    public: true,
+    firstParty: true,
+    resourceServer: false,
+    sealedSecret: null,
+    createdAt: new Date(0).toISOString(),
+  };
+}
+
+/**
+ * The clients every issuer sees: the tenant's registered ones plus the console, which each
+ * tenant has without registering it (so it exists for tenants created before the console, and
+ * nobody can change its redirect URIs). Registering its id is refused; lists leave it out.
+ * A Proxy keeps every other method of the store as it is, including ones added later.
+ */
+export function withConsoleClient(store: ClientStore, publicUrl: string): ClientStore {
+  const overrides: Partial<ClientStore> = {
+    get: async (tenant, clientId) => (clientId === CONSOLE_CLIENT_ID ? consoleClient(publicUrl, tenant) : store.get(tenant, clientId)),
+    list: async (tenant) => (await store.list(tenant)).filter((c) => c.clientId !== CONSOLE_CLIENT_ID),
+    create: async (client) => {
+      // Every tenant already has it.
+      if (client.clientId === CONSOLE_CLIENT_ID) throw new AppError('CLIENT_EXISTS', undefined, { params: { clientId: client.clientId, tenant: client.tenant } });
+      return store.create(client);
+    },
+  };
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop in overrides) return overrides[prop as keyof ClientStore];
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
