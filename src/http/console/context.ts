@@ -1,4 +1,4 @@
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VNode } from 'preact';
 import { adminFor, type Admin } from '../../admin/index.js';
 import type { Principal } from '../../admin/principal.js';
@@ -25,8 +25,6 @@ export interface ConsoleDeps {
   signIn: ConsoleSignIn;
   publicUrl: string;
   logger: Logger;
-  /** The console's other page groups (users, clients, tenants, settings, properties, audit), each a router under /t/{tenant}/console. */
-  pages?: (() => Router)[];
 }
 
 /** One signed-in console request: who, as what principal, with their admin actions and page frame. */

@@ -6,6 +6,9 @@ import { formBody } from '../forms.js';
 import type { IssuerLocals } from '../issuers.js';
 import { consoleBase, consoleHeaders, consoleOf, requireCsrf, requireSignIn, sendPage, type Console, type ConsoleDeps } from './context.js';
 import { CONSOLE_CLIENT_ID, consolePaths } from './console-client.js';
+import { auditPages } from './audit.js';
+import { directoryPages } from './directory.js';
+import { propertiesPages } from './properties.js';
 import { supportPages } from './support.js';
 
 export type { ConsoleDeps } from './context.js';
@@ -92,7 +95,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   signedIn.use(supportPages());
-  for (const pages of deps.pages ?? []) signedIn.use(pages());
+  signedIn.use(propertiesPages());
+  signedIn.use(directoryPages());
+  signedIn.use(auditPages());
   router.use('/t/:tenant/console', signedIn);
   router.use('/t/:tenant/console', consoleErrors);
   return router;

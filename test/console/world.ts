@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { packageRoot } from '../../src/paths.js';
+import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
+
+/** Screenshots of the console from the test run (test-results/, not committed; look at them). */
+export const SHOTS = join(packageRoot(), 'test-results', 'console');
+
+export interface ConsoleWorld extends OidcWorld {
+  browser: Browser;
+  /** A new browser context (its own cookies) signed in to the tenant's console as `username`. */
+  signIn(tenant: string, username: string, password: string): Promise<Page>;
+  /** axe-core in the page: the serious and critical violations (ids and what they hit). */
+  axe(page: Page): Promise<string[]>;
+  shot(page: Page, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+
+/**
+ * The oidcWorld (acme, beta, john, admin, jill, pat, ...) plus headless Chromium. Passwords are
+ * `<username>-secret-pw`.
+ */
+export async function consoleWorld(name: string): Promise<ConsoleWorld> {
+  const world = await oidcWorld(name);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+  return {
+    ...world,
+    browser,
+    async signIn(tenant, username, password) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${world.url}/t/${tenant}/console`);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((u) => u.pathname.startsWith(`/t/${tenant}/console`));
+      return page;
+    },
+    async axe(page) {
+      // The console's CSP allows only its own scripts: axe is evaluated, not injected as a tag.
+      await page.evaluate(axeSource);
+      const result = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
+        return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => String(n.target)) }));
+      });
+      return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
+    },
+    async shot(page, name) {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    },
+    async close() {
+      await browser.close();
+      await world.stop();
+    },
+  };
+}
