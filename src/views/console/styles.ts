@@ -27,7 +27,7 @@ select{width:100%;box-sizing:border-box;padding:.55rem .65rem;border:1px solid #
 fieldset{border:1px solid #c4cad4;border-radius:6px;margin:1rem 0;padding:.5rem .75rem}legend{font-weight:600;font-size:.9rem}
 .check{display:flex;gap:.5rem;align-items:center;font-weight:400;margin:.35rem 0}.check input{width:auto}
 .table-wrap{overflow-x:auto;background:#fff;border-radius:8px}
-.content table{width:100%;border-collapse:collapse;margin:0;font-size:.9rem}
+.content table{width:100%;min-width:36rem;border-collapse:collapse;margin:0;font-size:.9rem}
 .content caption{text-align:left;padding:.5rem .75rem;color:#5b6577;font-size:.85rem}
 .content th,.content td{text-align:left;padding:.5rem .75rem;border-top:1px solid #e6e9ef;vertical-align:top}
 .content thead th{color:#3d4657;background:#f7f8fa}
