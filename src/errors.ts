@@ -81,6 +81,15 @@ export const ERRORS = {
   // The audit log's reader.
   AUDIT_CURSOR_INVALID: { status: 400, refines: 'INVALID_INPUT', message: 'invalid cursor: pass back the cursor a previous page printed' },
   AUDIT_CURSOR_MISMATCH: { status: 400, refines: 'INVALID_INPUT', message: 'invalid cursor for this query' },
+  AUDIT_ENTRY_NOT_FOUND: { status: 404, refines: 'NOT_FOUND', message: 'audit entry "{id}" not found in tenant "{tenant}"' },
+
+  // The console's directory forms (users, clients, settings), beyond what the domain checks.
+  PASSWORDS_DIFFER: { status: 400, refines: 'INVALID_INPUT', message: 'the two passwords differ: type the same new password twice' },
+  OWN_ACCOUNT_DISABLE: { status: 400, refines: 'INVALID_INPUT', message: 'you cannot disable your own account; another administrator can' },
+  OWN_ADMIN_ROLE: { status: 400, refines: 'INVALID_INPUT', message: 'you cannot take away your own {role} role; another administrator can' },
+  SCOPE_WITHOUT_SUPPORT_ROLE: { status: 400, refines: 'INVALID_INPUT', message: 'a scope is for support users: tick the Support role, or leave the scope empty' },
+  CLIENT_NEEDS_REDIRECT_URI: { status: 400, refines: 'INVALID_INPUT', message: 'give at least one redirect URI: where the app receives the signed-in user' },
+  GLOBAL_ACCESS_UNTIL_MISSING: { status: 400, refines: 'INVALID_INPUT', message: 'choose the date and time (UTC) until which global access stays on' },
 
   // Permission refusals (src/admin/policy.ts), one per reason.
   FORBIDDEN_SUPPORT_SESSION: { status: 403, refines: 'FORBIDDEN', message: 'a support session cannot change support requests, passwords, users, clients or settings' },

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { AppError } from '../errors.js';
 import { queryEntries, queryPage, type AuditFilter } from '../audit/query.js';
 import { checkActorIndex } from '../audit/index-check.js';
 import { verifyTenantLog, type DigestSource, type VerifyResult } from '../audit/verify.js';
@@ -33,6 +34,20 @@ export function auditActions(c: AdminContext, admin: AdminRunner) {
         },
       });
     },
+
+    /** One entry of a tenant by its id (an entry's detail page); recorded as a query naming it. */
+    auditEntry: (tenant: string, id: string) =>
+      admin.act({
+        permission: 'audit.query',
+        target: { tenant },
+        entry: { tenant, action: 'audit.queried', details: { id: id.slice(0, 100) } },
+        run: async () => {
+          // Only a stream id is looked up: anything else is no entry, not a range.
+          const [stored] = /^\d{1,20}-\d{1,20}$/.test(id) ? await domain.auditStore.byIds([{ tenant, id }]) : [];
+          if (!stored) throw new AppError('AUDIT_ENTRY_NOT_FOUND', undefined, { params: { tenant, id: id.slice(0, 100) } });
+          return { value: JSON.parse(stored.json) as AuditEntry, details: { returned: 1 } };
+        },
+      }),
 
     /** Every matching entry, streamed; the export is recorded before the first entry leaves. */
     exportAudit: async (filter: AuditFilter, format: 'jsonl' | 'csv', limit?: number): Promise<AsyncIterable<AuditEntry>> => {
