@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { queryEntries, queryPage, type AuditFilter } from '../audit/query.js';
 import { checkActorIndex } from '../audit/index-check.js';
 import { verifyTenantLog, type DigestSource, type VerifyResult } from '../audit/verify.js';
-import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import { MANAGEMENT_TENANT, requireTenant } from '../tenants/tenants.js';
 import type { AdminContext, AdminRunner } from './context.js';
 
 /** Filters as entry details: what was asked, in ISO form. */
@@ -29,6 +29,8 @@ export function auditActions(c: AdminContext, admin: AdminRunner) {
         target: { tenant },
         entry: { tenant, action: 'audit.queried', details: filterDetails(filter) },
         run: async () => {
+          // A tenant that does not exist has no log: say so, rather than show an empty one.
+          if (filter.tenant !== undefined) await requireTenant(domain.tenants, filter.tenant);
           const page = await queryPage(reads, filter, limit, cursor);
           return { value: page, details: { returned: page.entries.length, limit } };
         },
@@ -54,6 +56,7 @@ export function auditActions(c: AdminContext, admin: AdminRunner) {
       const tenant = filter.tenant ?? MANAGEMENT_TENANT;
       const details = { ...filterDetails(filter), format, ...(limit !== undefined ? { limit } : {}) };
       await admin.allow('audit.export', { tenant }, { tenant, action: 'audit.exported', details });
+      if (filter.tenant !== undefined) await requireTenant(domain.tenants, filter.tenant);
       await domain.audit.record({ ...c.audit, tenant, action: 'audit.exported', outcome: 'success', details });
       return (async function* () {
         let n = 0;
@@ -71,6 +74,7 @@ export function auditActions(c: AdminContext, admin: AdminRunner) {
     verifyAudit: async (tenant: string | undefined, onProgress?: (tenant: string, checked: number) => void, digests?: DigestSource): Promise<VerifyResult[]> => {
       const scope = tenant ?? MANAGEMENT_TENANT;
       await admin.allow('audit.verify', { tenant: scope }, { tenant: scope, action: 'audit.verified' });
+      if (tenant !== undefined) await requireTenant(domain.tenants, tenant);
       const tenants = tenant ? [tenant] : (await domain.tenants.list()).map((t) => t.id);
       const results: VerifyResult[] = [];
       for (const t of tenants) {

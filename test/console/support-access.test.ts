@@ -79,7 +79,20 @@ describe('the console: support access as buttons', () => {
     const after = await world.ops.supportStatus('acme');
     expect(after.requests[0]).toMatchObject({ state: 'closed', closedBy: { username: 'admin' } });
     expect(after.lastLogins[0]).toMatchObject({ who: 'jill$john', supportUser: 'jill', user: 'john' });
+
+    // Properties, as the admin sees it: the request closed (by admin, with its reason) and jill's login.
+    await admin.getByRole('link', { name: 'Properties' }).click();
+    const request = admin.locator('table').first().locator('tbody tr').first();
+    expect(await request.textContent()).toMatch(/Closed.*john.*ticket 4711.*closed .* by admin/);
+    expect(await admin.locator('#support-logins').textContent()).toContain('jill$john');
+    expect(await world.axe(admin)).toEqual([]);
+    await world.shot(admin, 'properties-after-disable');
   }, 90_000);
+
+  it('an audit query for a tenant that does not exist says so instead of showing an empty log', async () => {
+    await expect(world.ops.queryAudit({ tenant: 'nope' }, 10)).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+    await expect(world.ops.verifyAudit('nope')).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+  });
 
   it('jill in a support session gets the 403 page on enabling support and on user admin; both refusals are audited as jill$john', async () => {
     await world.ops.openSupport({ tenant: 'acme', username: 'admin', reason: 'refusal test' });

@@ -58,8 +58,7 @@ export function PropertiesPage(v: PropertiesView) {
         <dd>{modeText(s)}</dd>
       </dl>
       <h2>Support requests</h2>
-      {/* The request table scrolls sideways on a phone: its region takes the keyboard focus for that. */}
-      <div class="scroll-region" tabindex={0} role="region" aria-label="Support requests">
+      <div>
         <RequestTable requests={requests} now={f.now} caption="Every support request of the tenant, newest first" showOpener />
       </div>
       <h2>Last support logins</h2>

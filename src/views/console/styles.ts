@@ -43,8 +43,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem}dt{font-we
 .state.broken{border-left-color:#b42318}
 .nowrap{white-space:nowrap}.wrap{overflow-wrap:anywhere}
 dl.nested{margin:0;gap:.15rem .75rem;border-left:2px solid #e6e9ef;padding-left:.6rem}
-.scroll-region{overflow-x:auto;border-radius:8px}.scroll-region:focus-visible{outline:2px solid #2457d6}.scroll-region>.table-wrap{overflow-x:visible;display:inline-block;min-width:100%;vertical-align:top}
-@media (max-width:40rem){table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block}table.stack caption{display:block}table.stack tr{border-top:1px solid #e6e9ef;padding:.35rem 0}.content table.stack td{border:0;padding:.15rem .75rem}table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#3d4657}dl.entry,dl.nested{grid-template-columns:1fr;gap:.1rem}dl.entry dd{margin-bottom:.5rem}}
+@media (max-width:40rem){.content table.stack{min-width:0}table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block}table.stack caption{display:block}table.stack tr{border-top:1px solid #e6e9ef;padding:.35rem 0}.content table.stack td{border:0;padding:.15rem .75rem}table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#3d4657}dl.entry,dl.nested{grid-template-columns:1fr;gap:.1rem}dl.entry dd{margin-bottom:.5rem}}
 .badge.enabled{background:#dcf3e5;color:#14532d}.badge.disabled,.badge.suspended{background:#fde2e1;color:#8a1c1c}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 ul.plain{list-style:none;margin:0;padding:0}ul.plain li+li{margin-top:.25rem}
@@ -53,6 +52,8 @@ input.secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.
 form.stacked .hint{margin:.3rem 0 0}form.stacked fieldset{margin:1.25rem 0 .5rem}
 .check span .muted{font-size:.85rem}.check input[type=radio],.check input[type=checkbox]{flex:none;width:1.05rem;height:1.05rem;margin:0}
 a.button.danger{background:#b42318;color:#fff}
+.table-wrap{position:relative}.actions form.inline button{padding:.6rem 1rem;font-size:1rem}
+form.stacked .check{align-items:flex-start}form.stacked .check input{margin-top:.2rem}
 `;
 
 /**

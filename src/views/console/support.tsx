@@ -32,9 +32,9 @@ export function AccessSummary(props: { status: SupportStatus; now: number }) {
 export function RequestTable(props: { requests: RequestView[]; now: number; caption: string; showOpener?: boolean }) {
   if (props.requests.length === 0) return <p class="muted">No requests yet.</p>;
   return (
-    // Focusable so that a keyboard can scroll it on a narrow screen (axe: scrollable-region-focusable).
-    <div class="table-wrap" tabIndex={0} role="region" aria-label={props.caption}>
-      <table>
+    // On a phone each row becomes a block of labelled fields (table.stack), so nothing scrolls sideways.
+    <div class="table-wrap">
+      <table class="stack">
         <caption>{props.caption}</caption>
         <thead>
           <tr>
@@ -49,14 +49,14 @@ export function RequestTable(props: { requests: RequestView[]; now: number; capt
         <tbody>
           {props.requests.map((r) => (
             <tr>
-              <td>
+              <td data-label="State">
                 <span class={`badge ${r.state}`}>{stateWords[r.state]}</span>
               </td>
-              {props.showOpener ? <td>{r.openedBy.username}</td> : null}
-              <td>{formatTime(r.openedAt)}</td>
-              <td>{period(r.hours)}</td>
-              <td>{r.reason ?? '—'}</td>
-              <td>{r.closedAt !== null ? `closed ${formatTime(r.closedAt)}${r.closedBy ? ` by ${r.closedBy.username}` : ''}` : r.endsAt !== null ? formatTime(r.endsAt) : '—'}</td>
+              {props.showOpener ? <td data-label="Opened by">{r.openedBy.username}</td> : null}
+              <td data-label="Opened">{formatTime(r.openedAt)}</td>
+              <td data-label="Period">{period(r.hours)}</td>
+              <td data-label="Reason">{r.reason ?? '—'}</td>
+              <td data-label="Ends / closed">{r.closedAt !== null ? `closed ${formatTime(r.closedAt)}${r.closedBy ? ` by ${r.closedBy.username}` : ''}` : r.endsAt !== null ? formatTime(r.endsAt) : '—'}</td>
             </tr>
           ))}
         </tbody>
