@@ -52,13 +52,13 @@ export type LoginResult =
   | { ok: false; status: number; error: string; page: string; browser: Browser };
 
 /** The whole code + PKCE flow: authorization request, login screen, callback, code exchange. */
-export async function signIn(rp: RelyingParty, username: string, password: string, opts: { tenantField?: string; browser?: Browser } = {}): Promise<LoginResult> {
+export async function signIn(rp: RelyingParty, username: string, password: string, opts: { tenantField?: string; browser?: Browser; scope?: string } = {}): Promise<LoginResult> {
   const browser = opts.browser ?? new Browser();
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const authUrl = client.buildAuthorizationUrl(rp.config, {
     redirect_uri: rp.redirectUri,
-    scope: 'openid profile',
+    scope: opts.scope ?? 'openid profile',
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,

@@ -8,6 +8,7 @@ import { createApp } from './http/app.js';
 import { retryAfterWhenUnavailable } from './http/errors.js';
 import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
+import { apiRoutes } from './http/api/index.js';
 import { consoleRoutes } from './http/console/index.js';
 import { withConsoleClient } from './http/console/console-client.js';
 import { ConsoleSessions } from './http/console/sessions.js';
@@ -16,7 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { closeRedis, createRedis, type RedisClient } from './redis/client.js';
 import { resolveInterrupted } from './audit/interrupted.js';
 import { applyRetention } from './audit/retention.js';
-import { AuditDigester, DigestSigner } from './audit/digests.js';
+import { AuditDigester, DigestKeyring, DigestSigner } from './audit/digests.js';
 import { RedisDigestStore } from './audit/redis-digest-store.js';
 import { ExpiryWatcher } from './support-access/expiry-watcher.js';
 import { answerStoreOutages } from './oidc/outage-answer.js';
@@ -26,7 +27,7 @@ import { LoginLimits } from './support-access/login-limits.js';
 import { OidcSessionRevoker } from './oidc/revoker.js';
 import { RedisSupportSessionStore } from './support-access/redis-support-session-store.js';
 import { SupportSessionEnder } from './support-access/session-ender.js';
-import { loadAuditDigestKey, loadKeyMaterial, publicKeyText } from './secrets/keys.js';
+import { loadAuditDigestKey, loadAuditDigestPublicKeys, loadKeyMaterial, publicKeyText } from './secrets/keys.js';
 import { CachedTenantStore } from './tenants/tenant-cache.js';
 import { ensureManagementTenant } from './tenants/tenants.js';
 
@@ -133,6 +134,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         }),
       }),
       ...(options.routers ?? []),
+    ],
+    apiRouters: [
+      apiRoutes({
+        pool, domain, publicUrl: config.publicUrl, logger,
+        digests: { store: new RedisDigestStore(redis, config.redis.prefix), keyring: new DigestKeyring(loadAuditDigestPublicKeys(config)) },
+      }),
     ],
   });
   const server: Server = createServer(app);

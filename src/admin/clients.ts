@@ -1,7 +1,16 @@
-import { createClient as createClientRecord, toPublicClient } from '../clients/clients.js';
+import type { Party } from '../audit/entry.js';
+import {
+  createClient as createClientRecord,
+  rotateClientSecret as rotateSecret,
+  toPublicClient,
+  updateClient as changeClient,
+  type ClientRecord,
+} from '../clients/clients.js';
 import { named, type AdminContext, type AdminRunner } from './context.js';
 
-/** OIDC clients of a tenant: register. */
+const clientParty = (c: Pick<ClientRecord, 'clientId' | 'tenant'>): Party => ({ type: 'client', id: c.clientId, name: c.clientId, tenant: c.tenant });
+
+/** OIDC clients of a tenant: register, change the redirect URIs, rotate the secret. Secrets never go into an entry. */
 export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
   return {
     /** The tenant's clients, without their sealed secrets. */
@@ -17,9 +26,43 @@ export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
           const c = created.client;
           return {
             value: created,
-            subject: { type: 'client', id: c.clientId, name: c.clientId, tenant: c.tenant },
-            details: { public: c.public, firstParty: c.firstParty, resourceServer: c.resourceServer === true, redirectUris: c.redirectUris },
+            subject: clientParty(c),
+            details: { public: c.public, firstParty: c.firstParty, resourceServer: c.resourceServer === true, redirectUris: c.redirectUris, apiScopes: c.apiScopes ?? [] },
             undo: () => domain.clients.remove(c.tenant, c.clientId),
+          };
+        },
+      }),
+
+    /** New redirect / post-logout redirect URIs (each list given replaces the old one). */
+    updateClient: (input: Parameters<typeof changeClient>[1]) =>
+      admin.act({
+        permission: 'client.update',
+        target: { tenant: input.tenant },
+        entry: { tenant: input.tenant, action: 'client.updated', subject: named('client', input.clientId, input.tenant) },
+        run: async () => {
+          const { before, after } = await changeClient(domain, input);
+          return {
+            value: toPublicClient(after),
+            subject: clientParty(after),
+            details: { redirectUris: after.redirectUris, postLogoutRedirectUris: after.postLogoutRedirectUris },
+            undo: () => domain.clients.update(after.tenant, after.clientId, (current) => ({ ...current, redirectUris: before.redirectUris, postLogoutRedirectUris: before.postLogoutRedirectUris })),
+          };
+        },
+      }),
+
+    /** A new secret for a confidential client, shown to the caller once and stored only sealed. */
+    rotateClientSecret: (input: { tenant: string; clientId: string }) =>
+      admin.act({
+        permission: 'client.rotate-secret',
+        target: { tenant: input.tenant },
+        entry: { tenant: input.tenant, action: 'client.secret.rotated', subject: named('client', input.clientId, input.tenant) },
+        run: async () => {
+          const { before, client, clientSecret } = await rotateSecret(domain, input);
+          return {
+            value: { client: toPublicClient(client), clientSecret },
+            subject: clientParty(client),
+            // The old secret works again if this rotation cannot be recorded.
+            undo: () => domain.clients.update(client.tenant, client.clientId, (current) => ({ ...current, sealedSecret: before.sealedSecret })),
           };
         },
       }),

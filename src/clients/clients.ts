@@ -2,11 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import type { Party } from '../audit/entry.js';
+import { AppError } from '../errors.js';
 import { requireTenant, tenantIdSchema, type TenantStore } from '../tenants/tenants.js';
 import { parseInput } from '../validation.js';
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/**
+ * The JSON API's scopes: what a client may be registered for (`apiScopes`), and what every issuer
+ * offers in a token. Which admin actions each one covers is the policy's (src/admin/policy.ts
+ * API_SCOPES, whose keys must be exactly these; test/api/clients.test.ts holds them together).
+ */
+export const API_SCOPE_VALUES = [
+  'audit:read',
+  'support:read',
+  'support:write',
+  'users:read',
+  'users:write',
+  'clients:read',
+  'clients:write',
+  'tenants:read',
+  'tenants:write',
+  'settings:write',
+] as const;
+export type ApiScopeValue = (typeof API_SCOPE_VALUES)[number];
 
 /** An OIDC relying party registered with one tenant's issuer. */
 export interface ClientRecord {
@@ -25,6 +46,12 @@ export interface ClientRecord {
   resourceServer?: boolean;
   /** How a confidential client sends its secret; only this one is accepted. Absent: client_secret_basic. */
   authMethod?: ClientAuthMethod;
+  /**
+   * The JSON API scopes the client may ask for: with any, it may use the client_credentials grant
+   * (machine to machine), and the tokens it obtains for users carry no other API scope. Absent or
+   * empty: no client_credentials, and user tokens may carry any scope the user consents to.
+   */
+  apiScopes?: ApiScopeValue[];
   /** The client secret sealed with the SecretBox; null for public clients. */
   sealedSecret: string | null;
   createdAt: string;
@@ -42,6 +69,8 @@ export interface ClientStore {
   create(client: ClientRecord): Promise<void>;
   get(tenant: string, clientId: string): Promise<ClientRecord | null>;
   list(tenant: string): Promise<ClientRecord[]>;
+  /** Read-modify-write of one client, safe against concurrent writers; CLIENT_NOT_IN_TENANT if absent. */
+  update(tenant: string, clientId: string, mutate: (client: ClientRecord) => ClientRecord): Promise<ClientRecord>;
   /** Removes a client (undoing a creation whose audit entry failed). */
   remove(tenant: string, clientId: string): Promise<void>;
 }
@@ -58,23 +87,42 @@ const redirectUri = z.string().refine((s) => {
   }
 }, 'redirect URIs must be absolute https:// URLs (http:// only for localhost) without a fragment');
 
-const createClientInput = z.object({
-  tenant: tenantIdSchema,
-  clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'client id must be 1-100 characters: letters, digits, . _ -'),
-  redirectUris: z.array(redirectUri).default([]),
-  postLogoutRedirectUris: z.array(redirectUri).default([]),
-  public: z.boolean().default(false),
-  firstParty: z.boolean().default(false),
-  resourceServer: z.boolean().default(false),
-  authMethod: z.enum(CLIENT_AUTH_METHODS, { error: `auth method must be ${CLIENT_AUTH_METHODS.join(' or ')}` }).default('client_secret_basic'),
-}).superRefine((c, ctx) => {
+/** What a client does decides what it must have: the checks shared by registering and changing one. */
+function checkShape(
+  c: { public: boolean; resourceServer: boolean; redirectUris: string[]; postLogoutRedirectUris: string[]; apiScopes: readonly string[] },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.apiScopes.length > 0 && c.public) ctx.addIssue({ code: 'custom', path: ['apiScopes'], message: 'a client with API scopes authenticates with a secret: it cannot be --public' });
   if (c.resourceServer) {
     if (c.public) ctx.addIssue({ code: 'custom', path: ['public'], message: 'a resource server authenticates with a secret: it cannot be --public' });
     if (c.redirectUris.length > 0 || c.postLogoutRedirectUris.length > 0) ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'a resource server signs nobody in: give it no --redirect-uri' });
-  } else if (c.redirectUris.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'give at least one --redirect-uri' });
+  } else if (c.redirectUris.length === 0 && c.apiScopes.length === 0) {
+    // A client with API scopes and no redirect URI is a machine: it only uses client credentials.
+    ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'give at least one --redirect-uri (or --api-scope for a machine client)' });
   }
-});
+}
+
+/** A stored client's shape as `checkShape` sees it (unknown keys of the record are ignored). */
+const clientShape = z
+  .object({ public: z.boolean(), resourceServer: z.boolean(), redirectUris: z.array(z.string()), postLogoutRedirectUris: z.array(z.string()), apiScopes: z.array(z.string()) })
+  .superRefine(checkShape);
+
+const createClientInput = z
+  .object({
+    tenant: tenantIdSchema,
+    clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'client id must be 1-100 characters: letters, digits, . _ -'),
+    redirectUris: z.array(redirectUri).default([]),
+    postLogoutRedirectUris: z.array(redirectUri).default([]),
+    public: z.boolean().default(false),
+    firstParty: z.boolean().default(false),
+    resourceServer: z.boolean().default(false),
+    authMethod: z.enum(CLIENT_AUTH_METHODS, { error: `auth method must be ${CLIENT_AUTH_METHODS.join(' or ')}` }).default('client_secret_basic'),
+    apiScopes: z.array(z.enum(API_SCOPE_VALUES, { error: `API scope must be one of ${API_SCOPE_VALUES.join(', ')}` })).default([]),
+  })
+  .superRefine(checkShape);
+
+/** A client secret: 256 random bits. */
+const newSecret = () => randomBytes(32).toString('base64url');
 
 export interface ClientDeps {
   clients: ClientStore;
@@ -95,11 +143,13 @@ export async function createClient(
     firstParty?: boolean | undefined;
     resourceServer?: boolean | undefined;
     authMethod?: string | undefined;
+    apiScopes?: string[] | undefined;
   },
 ): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   const parsed = parseInput(createClientInput, input, 'client');
   await requireTenant(deps.tenants, parsed.tenant);
-  const clientSecret = parsed.public ? null : randomBytes(32).toString('base64url');
+  const clientSecret = parsed.public ? null : newSecret();
+  const apiScopes = [...new Set(parsed.apiScopes)];
   const client: ClientRecord = {
     clientId: parsed.clientId,
     tenant: parsed.tenant,
@@ -109,6 +159,7 @@ export async function createClient(
     firstParty: parsed.firstParty,
     resourceServer: parsed.resourceServer,
     ...(parsed.public ? {} : { authMethod: parsed.authMethod }),
+    ...(apiScopes.length > 0 ? { apiScopes } : {}),
     sealedSecret: clientSecret === null ? null : deps.secretBox.seal(clientSecret),
     createdAt: new Date(deps.clock.now()).toISOString(),
   };
@@ -116,7 +167,68 @@ export async function createClient(
   return { client, clientSecret };
 }
 
+const updateClientInput = z
+  .object({
+    tenant: tenantIdSchema,
+    clientId: z.string().min(1).max(100),
+    redirectUris: z.array(redirectUri).optional(),
+    postLogoutRedirectUris: z.array(redirectUri).optional(),
+  })
+  .refine((c) => c.redirectUris !== undefined || c.postLogoutRedirectUris !== undefined, { message: 'give redirectUris or postLogoutRedirectUris (or both)' });
+
+/** Changes a client's redirect and post-logout redirect URIs; what is not given stays. */
+export async function updateClient(
+  deps: Pick<ClientDeps, 'clients' | 'tenants'>,
+  input: { tenant: string; clientId: string; redirectUris?: string[] | undefined; postLogoutRedirectUris?: string[] | undefined },
+): Promise<{ before: ClientRecord; after: ClientRecord }> {
+  const parsed = parseInput(updateClientInput, input, 'client change');
+  await requireTenant(deps.tenants, parsed.tenant);
+  let before: ClientRecord | undefined;
+  const after = await deps.clients.update(parsed.tenant, parsed.clientId, (current) => {
+    before = current;
+    const next: ClientRecord = {
+      ...current,
+      redirectUris: parsed.redirectUris ? [...new Set(parsed.redirectUris)] : current.redirectUris,
+      postLogoutRedirectUris: parsed.postLogoutRedirectUris ? [...new Set(parsed.postLogoutRedirectUris)] : current.postLogoutRedirectUris,
+    };
+    // The client keeps doing what it did: a sign-in client keeps a redirect URI, a resource server none.
+    parseInput(clientShape, { ...next, resourceServer: next.resourceServer === true, apiScopes: next.apiScopes ?? [] }, 'client change');
+    return next;
+  });
+  return { before: before!, after };
+}
+
+/**
+ * Gives a confidential client a new secret, returned once and stored only sealed; the old one
+ * stops working at once (tokens already issued stay valid until they expire).
+ */
+export async function rotateClientSecret(
+  deps: Pick<ClientDeps, 'clients' | 'tenants' | 'secretBox'>,
+  input: { tenant: string; clientId: string },
+): Promise<{ before: ClientRecord; client: ClientRecord; clientSecret: string }> {
+  await requireTenant(deps.tenants, input.tenant);
+  const clientSecret = newSecret();
+  let before: ClientRecord | undefined;
+  const client = await deps.clients.update(input.tenant, input.clientId, (current) => {
+    if (current.public) throw new AppError('CLIENT_PUBLIC_NO_SECRET', undefined, { params: { clientId: current.clientId } });
+    before = current;
+    return { ...current, sealedSecret: deps.secretBox.seal(clientSecret) };
+  });
+  return { before: before!, client, clientSecret };
+}
+
 /** The token endpoint auth method a client is registered for (public clients: none). */
 export function clientAuthMethodOf(c: Pick<ClientRecord, 'public' | 'authMethod'>): ClientAuthMethod | 'none' {
   return c.public ? 'none' : (c.authMethod ?? 'client_secret_basic');
+}
+
+/** The OAuth grants a client may use: sign-in clients the code flow, clients with API scopes client credentials. */
+export function grantTypesOf(c: Pick<ClientRecord, 'resourceServer' | 'redirectUris' | 'apiScopes'>): string[] {
+  const signsIn = c.resourceServer !== true && c.redirectUris.length > 0;
+  return [...(signsIn ? ['authorization_code', 'refresh_token'] : []), ...((c.apiScopes?.length ?? 0) > 0 ? ['client_credentials'] : [])];
+}
+
+/** How entries name a client acting for itself (client credentials): `client:reports`. */
+export function clientAuditIdentity(tenant: string, clientId: string): { who: string; actor: Party } {
+  return { who: `client:${clientId}`, actor: { type: 'client', id: clientId, name: clientId, tenant } };
 }

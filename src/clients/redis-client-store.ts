@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
 import { tenantKey } from '../redis/keys.js';
-import { Script } from '../redis/script.js';
+import { Script, updateJson } from '../redis/script.js';
 import type { ClientRecord, ClientStore } from './clients.js';
 
 const keys = {
@@ -37,6 +37,14 @@ export class RedisClientStore implements ClientStore {
   async get(tenant: string, clientId: string): Promise<ClientRecord | null> {
     const raw = await this.redis.get(keys.client(this.prefix, tenant, clientId));
     return raw === null ? null : (JSON.parse(raw) as ClientRecord);
+  }
+
+  /** Compare-and-set on the one record (updateJson): concurrent changes never overwrite each other. */
+  update(tenant: string, clientId: string, mutate: (client: ClientRecord) => ClientRecord): Promise<ClientRecord> {
+    return updateJson(this.redis, keys.client(this.prefix, tenant, clientId), (raw) => JSON.parse(raw) as ClientRecord, (current) => {
+      if (!current) throw new AppError('CLIENT_NOT_IN_TENANT', undefined, { params: { clientId, tenant } });
+      return mutate(current);
+    });
   }
 
   async list(tenant: string): Promise<ClientRecord[]> {

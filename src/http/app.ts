@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -19,7 +19,15 @@ export interface AppDeps {
    * in JSON only, whatever the Accept header, and kept apart from the public routes.
    */
   adminRouters?: Router[];
+  /** The JSON API for automation under /api/v1: JSON only, like the admin group. */
+  apiRouters?: Router[];
 }
+
+/** Errors of the groups below are answered in JSON, whatever the Accept header (see wantsHtml). */
+const jsonOnly: RequestHandler = (_req, res, next) => {
+  res.locals.pages = false;
+  next();
+};
 
 /** The express app: security headers, request ids, routes, then the one error handler. */
 export function createApp(deps: AppDeps): Express {
@@ -36,12 +44,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.redis, deps.isBootstrapped));
   for (const router of deps.routers) app.use(router);
   const admin = express.Router();
-  admin.use((_req, res, next) => {
-    res.locals.pages = false;
-    next();
-  });
+  admin.use(jsonOnly);
   for (const router of deps.adminRouters ?? []) admin.use(router);
   app.use('/admin', admin);
+  app.use('/api/v1', jsonOnly, ...(deps.apiRouters ?? []));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

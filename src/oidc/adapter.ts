@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { clientAuthMethodOf } from '../clients/clients.js';
+import { clientAuthMethodOf, grantTypesOf } from '../clients/clients.js';
 import type { ClientStore } from '../clients/clients.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { SupportDeps } from '../support-access/support.js';
@@ -267,9 +267,13 @@ async function clientMetadata(deps: Pick<AdapterDeps, 'clients' | 'secretBox'>, 
     ...(c.public ? { token_endpoint_auth_method: 'none' } : { client_secret: deps.secretBox.open(c.sealedSecret!), token_endpoint_auth_method: clientAuthMethodOf(c) }),
     redirect_uris: c.redirectUris,
     post_logout_redirect_uris: c.postLogoutRedirectUris,
-    // A resource server only introspects: it has no grant and no response type of its own.
-    grant_types: c.resourceServer ? [] : ['authorization_code', 'refresh_token'],
-    response_types: c.resourceServer ? [] : ['code'],
+    // A resource server only introspects; a client with API scopes may also use client credentials
+    // (a machine client: no redirect URI, no response type).
+    grant_types: grantTypesOf(c),
+    response_types: grantTypesOf(c).includes('authorization_code') ? ['code'] : [],
+    // oidc-provider refuses a scope outside this list: the client's API scopes (and, for a sign-in
+    // client, the OIDC ones). Without API scopes, no list: user tokens carry what was consented to.
+    ...(c.apiScopes?.length ? { scope: [...c.apiScopes, ...(c.redirectUris.length > 0 ? ['openid', 'offline_access', 'profile'] : [])].join(' ') } : {}),
     sg_first_party: c.firstParty,
     sg_resource_server: c.resourceServer === true,
   };

@@ -1,5 +1,6 @@
 import Provider, { type Configuration, type KoaContextWithOIDC, type Account } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.js';
+import { API_SCOPE_VALUES, clientAuditIdentity } from '../clients/clients.js';
 import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { KeyMaterial } from '../secrets/keys.js';
@@ -85,7 +86,9 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     },
     // The ID token carries the scope's claims (tenant, act, preferred_username) itself.
     conformIdTokenClaims: false,
-    scopes: ['openid', 'offline_access', 'profile'],
+    // The JSON API's scopes (src/clients/clients.ts API_SCOPE_VALUES): on a user's token they limit what
+    // the holder may do through /api/v1; a client with apiScopes may ask for them with client credentials.
+    scopes: ['openid', 'offline_access', 'profile', ...API_SCOPE_VALUES],
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
@@ -98,6 +101,9 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
           client.clientAuthMethod !== 'none' && (token.clientId === client.clientId || (client as unknown as { sg_resource_server?: boolean }).sg_resource_server === true),
       },
       revocation: { enabled: true },
+      // Machine-to-machine tokens for the JSON API, only for clients registered with apiScopes
+      // (grantTypesOf); introspected by the same client or a resource server (allowedPolicy above).
+      clientCredentials: { enabled: true },
       userinfo: { enabled: true },
       resourceIndicators: { enabled: false },
       rpInitiatedLogout: {
@@ -122,6 +128,8 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       Grant: () => capped(DEFAULT_TTL.Grant),
       Session: (_ctx, session) => sessionTtl(session),
       Interaction: () => 3600,
+      // Short: a machine asks again rather than holding a long-lived admin credential.
+      ClientCredentials: 600,
     },
 
     async findAccount(ctx, sub, token): Promise<Account | undefined> {
@@ -189,6 +197,23 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     },
 
     async extraTokenClaims(ctx, token) {
+      // Client credentials: the client acts for itself (no account, findAccount does not run).
+      if (token.kind === 'ClientCredentials') {
+        const client = clientAuditIdentity(tenant, token.clientId ?? ctx.oidc.client!.clientId);
+        await audit.record({
+          tenant,
+          ...client,
+          subject: client.actor,
+          action: 'token.issued',
+          outcome: 'success',
+          channel: 'api',
+          clientId: client.actor.id,
+          clientAddress: ctx.ip,
+          userAgent: ctx.get('user-agent')?.slice(0, 500) || null,
+          details: { scope: String(token.scope ?? '').slice(0, 300), grant: 'client_credentials' },
+        });
+        return { tenant };
+      }
       const accountId = (token as { accountId?: string }).accountId ?? null;
       // findAccount ran first on every grant this issuer offers; if it somehow did not, the
       // token is still recorded (by account id) rather than issued unaudited.

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { toPublicClient } from '../../clients/clients.js';
+import { API_SCOPE_VALUES, toPublicClient, type PublicClientRecord } from '../../clients/clients.js';
 import { requireTenant } from '../../tenants/tenants.js';
 import { collect } from '../options.js';
 import { table, type CliContext } from '../context.js';
+
+const kindOf = (c: PublicClientRecord) =>
+  c.resourceServer ? 'resource-server' : c.public ? 'public' : c.redirectUris.length === 0 ? 'machine' : 'confidential';
 
 export function registerClientCommands(program: Command, ctx: CliContext): void {
   const client = program.command('client').description('register the OIDC clients (tenant apps) of a tenant');
@@ -16,11 +19,12 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--first-party', "a platform's own app: users are not asked for consent")
     .option('--auth-method <method>', 'how a confidential client sends its secret: client_secret_basic (default) or client_secret_post; the other is refused')
     .option('--resource-server', 'an API that signs nobody in but may introspect every token of the tenant (confidential, no redirect URIs)')
+    .option('--api-scope <scope>', `a JSON API scope the client may ask for with client_credentials (repeatable): ${API_SCOPE_VALUES.join(', ')}; without --redirect-uri a machine client`, collect)
     .action(
       async (
         tenant: string,
         clientId: string,
-        opts: { redirectUri?: string[]; postLogoutRedirectUri?: string[]; public?: boolean; firstParty?: boolean; resourceServer?: boolean; authMethod?: string },
+        opts: { redirectUri?: string[]; postLogoutRedirectUri?: string[]; public?: boolean; firstParty?: boolean; resourceServer?: boolean; authMethod?: string; apiScope?: string[] },
       ) => {
         const ops = await ctx.operations();
         const { client: created, clientSecret } = await ops.createClient({
@@ -32,12 +36,14 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
           firstParty: opts.firstParty,
           resourceServer: opts.resourceServer,
           authMethod: opts.authMethod,
+          apiScopes: opts.apiScope,
         });
         const shown = { ...toPublicClient(created), client_id: created.clientId, client_secret: clientSecret };
         ctx.print(shown, () =>
           [
-            `created ${created.resourceServer ? 'resource server' : created.public ? 'public' : 'confidential'} client in tenant ${tenant}`,
+            `created ${kindOf(created)} client in tenant ${tenant}`,
             `client_id:     ${created.clientId}`,
+            ...(created.apiScopes ? [`api scopes:    ${created.apiScopes.join(' ')} (grant client_credentials)`] : []),
             ...(clientSecret ? [`client_secret: ${clientSecret}`, 'Store the secret now: it is not shown again.'] : []),
             `issuer:        ${ctx.config.publicUrl}/t/${tenant}`,
           ].join('\n'),
@@ -49,14 +55,38 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .command('list <tenant>')
     .description('list the clients of a tenant (never their secrets)')
     .action(async (tenant: string) => {
-      const d = await ctx.domain();
-      await requireTenant(d.tenants, tenant);
-      const clients = (await d.clients.list(tenant)).map(toPublicClient);
+      const ops = await ctx.operations();
+      await requireTenant((await ctx.domain()).tenants, tenant);
+      const clients = await ops.listClients(tenant);
       ctx.print(clients, () =>
         table(
-          ['CLIENT_ID', 'TYPE', 'FIRST_PARTY', 'REDIRECT_URIS'],
-          clients.map((c) => [c.clientId, c.resourceServer ? 'resource-server' : c.public ? 'public' : 'confidential', String(c.firstParty), c.redirectUris.join(' ')]),
+          ['CLIENT_ID', 'TYPE', 'FIRST_PARTY', 'REDIRECT_URIS', 'API_SCOPES'],
+          clients.map((c) => [c.clientId, kindOf(c), String(c.firstParty), c.redirectUris.join(' '), (c.apiScopes ?? []).join(' ')]),
         ),
+      );
+    });
+
+  client
+    .command('set <tenant> <client_id>')
+    .description("change a client's redirect URIs or post-logout redirect URIs (each list given replaces the old one)")
+    .option('--redirect-uri <uri>', 'the new redirect URIs (repeatable)', collect)
+    .option('--post-logout-redirect-uri <uri>', 'the new post-logout redirect URIs (repeatable)', collect)
+    .action(async (tenant: string, clientId: string, opts: { redirectUri?: string[]; postLogoutRedirectUri?: string[] }) => {
+      const ops = await ctx.operations();
+      const changed = await ops.updateClient({ tenant, clientId, redirectUris: opts.redirectUri, postLogoutRedirectUris: opts.postLogoutRedirectUri });
+      ctx.print(changed, () =>
+        [`changed client ${changed.clientId} in tenant ${tenant}`, `redirect_uris:             ${changed.redirectUris.join(' ') || '-'}`, `post_logout_redirect_uris: ${changed.postLogoutRedirectUris.join(' ') || '-'}`].join('\n'),
+      );
+    });
+
+  client
+    .command('rotate-secret <tenant> <client_id>')
+    .description('give a confidential client a new secret (shown once); the old one stops working at once')
+    .action(async (tenant: string, clientId: string) => {
+      const ops = await ctx.operations();
+      const { client: rotated, clientSecret } = await ops.rotateClientSecret({ tenant, clientId });
+      ctx.print({ client_id: rotated.clientId, client_secret: clientSecret }, () =>
+        [`new secret for client ${rotated.clientId} in tenant ${tenant}`, `client_secret: ${clientSecret}`, 'Store the secret now: it is not shown again; the old one no longer works.'].join('\n'),
       );
     });
 }

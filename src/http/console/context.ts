@@ -1,6 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VNode } from 'preact';
+import { adminRunner } from '../../admin/context.js';
 import { adminFor, type Admin } from '../../admin/index.js';
+import type { AdminAction, AdminTarget } from '../../admin/policy.js';
 import type { Principal } from '../../admin/principal.js';
 import type { AuditContext } from '../../audit/audited.js';
 import type { Domain } from '../../domain.js';
@@ -43,6 +45,11 @@ export interface Console {
   frame: ConsoleFrame;
   /** The global support settings as they are now (the period chooser's choices and default). */
   settings: () => Promise<Settings>;
+  /**
+   * For a page that shows a form before any admin action runs (own password): the permission the
+   * action will ask for, checked like an admin read. Refused: recorded as `access.denied`, thrown.
+   */
+  mayOpen: (permission: AdminAction, target: AdminTarget) => Promise<void>;
 }
 
 export const consoleBase = (tenant: string) => `/t/${tenant}/console`;
@@ -148,6 +155,7 @@ export function requireSignIn(deps: ConsoleDeps): RequestHandler {
         admin: adminFor(domain, audit, principal, deps.logger),
         audit,
         settings: () => getSettings(domain.settings),
+        mayOpen: (permission, target) => adminRunner({ domain, principal, audit, logger: deps.logger }).read(permission, target, async () => undefined),
         frame: {
           tenant,
           base,

@@ -48,7 +48,7 @@ dl.nested{margin:0;gap:.15rem .75rem;border-left:2px solid #e6e9ef;padding-left:
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 ul.plain{list-style:none;margin:0;padding:0}ul.plain li+li{margin-top:.25rem}
 textarea{width:100%;box-sizing:border-box;padding:.55rem .65rem;border:1px solid #c4cad4;border-radius:6px;font:inherit;font-size:.95rem;resize:vertical}
-input.secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.95rem;background:#fff}
+textarea.secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.95rem;background:#fff;word-break:break-all;resize:none;max-width:32rem}
 form.stacked .hint{margin:.3rem 0 0}form.stacked fieldset{margin:1.25rem 0 .5rem}
 .check span .muted{font-size:.85rem}.check input[type=radio],.check input[type=checkbox]{flex:none;width:1.05rem;height:1.05rem;margin:0}
 a.button.danger{background:#b42318;color:#fff}
