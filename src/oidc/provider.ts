@@ -134,7 +134,16 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
 
     async findAccount(ctx, sub, token): Promise<Account | undefined> {
       const user = await access.users.get(tenant, sub);
-      if (!user || !user.enabled) return undefined;
+      // The browser's session names an account that may not be used now (disabled, or a support
+      // session whose access ended before anything revoked the session): the session forgets it,
+      // so the authorization asks for a sign-in instead of failing (oidc-provider decides "login
+      // needed" by the session's accountId alone).
+      const unusable = () => {
+        // (oidc-provider's session refuses an empty accountId; deleting it is how it forgets one.)
+        if (!token && ctx.oidc.session?.accountId === sub) delete (ctx.oidc.session as { accountId?: string }).accountId;
+        return undefined;
+      };
+      if (!user || !user.enabled) return unusable();
       const state = oidcRequest();
       // Which support session (if any) this account is used through: the stamp of the code or
       // token presented, else of the browser's session. The stamp lives on the record itself, so a
@@ -152,7 +161,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
         session = s ? { tenant, sessionUid, actor: s.actor, target: s.target, until: s.until, startedAt: s.startedAt } : null;
         if (session) {
           const decision = session.target.id === sub ? await mayStay(access, session) : null;
-          if (!decision?.ok) return undefined;
+          if (!decision?.ok) return unusable();
           session = { ...session, until: decision.until };
         }
         state?.sessions.set(sessionUid, session);
@@ -163,7 +172,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
           const decision = session.target.id === sub ? await mayStay(access, session) : null;
           if (!decision?.ok) {
             deps.onSupportDenied?.(tenant, session.sessionUid);
-            return undefined;
+            return unusable();
           }
           session = { ...session, until: decision.until };
         }
@@ -262,7 +271,8 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       const grantId = consented || (identityChanged ? undefined : ctx.oidc.session!.grantIdFor(client.clientId));
       if (grantId) {
         const existing = await ctx.oidc.provider.Grant.find(grantId);
-        if (existing) return existing;
+        // A grant of another account (the browser's earlier user) is never reused for this one.
+        if (existing && existing.accountId === ctx.oidc.session!.accountId) return existing;
       }
       // First-party apps of the platform are not asked for consent.
       if ((client as unknown as { sg_first_party?: boolean }).sg_first_party) {
