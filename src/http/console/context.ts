@@ -98,6 +98,12 @@ export function requireCsrf(req: Request, c: Console): void {
   if (!csrfMatches(c.session, (req.body as Record<string, unknown> | undefined)?.csrf)) throw new AppError('CONSOLE_FORM_EXPIRED');
 }
 
+/** After the user changed their own password here: this console session stays signed in. */
+export async function keepAfterOwnPasswordChange(res: Response, c: Console, changedAt: number): Promise<void> {
+  c.session.identity!.ownPasswordChangeAt = changedAt;
+  await c.sessions.save(res, c.id, c.session);
+}
+
 /** Shows `message` on the next page (after a redirect). */
 export async function flash(res: Response, c: Console, message: string): Promise<void> {
   c.session.flash = message;
@@ -117,20 +123,26 @@ export function requireSignIn(deps: ConsoleDeps): RequestHandler {
       const tenant = (res.locals as IssuerLocals).tenant;
       const base = consoleBase(tenant);
       const loaded = await sessions.load(req, tenant);
-      const toSignIn = async () => {
+      /** To the sign-in; `ended`: this session was signed in and no longer holds. */
+      const toSignIn = async (ended: boolean) => {
         if (loaded) await sessions.destroy(res, tenant, loaded.id);
-        await sessions.start(res, tenant, req.method === 'GET' ? { returnTo: req.originalUrl } : {});
+        await sessions.start(res, tenant, { ...(req.method === 'GET' ? { returnTo: req.originalUrl } : {}), ...(ended ? { reauthenticate: true } : {}) });
         res.redirect(303, `${base}/login`);
       };
       const identity = loaded?.session.identity;
-      if (!loaded || !identity) return void (await toSignIn());
-      const user = await domain.users.get(tenant, identity.userId);
-      if (!user || !user.enabled) return void (await toSignIn());
+      if (!loaded || !identity) return void (await toSignIn(false));
+      const [user, tenantRecord] = await Promise.all([domain.users.get(tenant, identity.userId), domain.tenants.get(tenant)]);
+      if (!user || !user.enabled || !tenantRecord) return void (await toSignIn(true));
+      // A suspension since the sign-in ended it (the tenant may be active again by now).
+      if (tenantRecord.suspendedAt && Date.parse(tenantRecord.suspendedAt) >= identity.signedInAt) return void (await toSignIn(true));
       let support: Console['support'] = null;
       if (identity.support) {
         const decision = await mayStay(domain, { tenant, actor: identity.support.actor, target: { id: user.id }, startedAt: identity.support.startedAt });
-        if (!decision.ok) return void (await toSignIn());
+        if (!decision.ok) return void (await toSignIn(true));
         support = { actor: identity.support.actor, until: decision.until };
+      } else if (user.passwordChangedAt && Date.parse(user.passwordChangedAt) > Math.max(identity.signedInAt, identity.ownPasswordChangeAt ?? 0)) {
+        // Someone set this user's password since the sign-in (one's own change re-stamps the session).
+        return void (await toSignIn(true));
       }
       const publicUser = toPublicUser(user);
       const who = auditIdentity({ id: user.id, username: user.username, tenant }, support);

@@ -35,6 +35,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       const { id, session } = loaded && !loaded.session.identity ? loaded : await sessions.start(res, tenant, { returnTo: loaded?.session.returnTo ?? consoleBase(tenant) });
       const pending: Record<string, unknown> = {};
       const outcome = await signIn.authenticate(tenant, req, res, next, pending, {
+        prompt: session.reauthenticate ? 'login' : undefined,
         beforeRedirect: async () => {
           session.oidc = pending.oidc as Record<string, unknown>;
           await sessions.save(res, id, session);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseInput } from '../../validation.js';
 import { PasswordPage } from '../../views/console/password.js';
 import { formBody } from '../forms.js';
-import { consoleOf, flash, requireCsrf, sendPage, type Console } from './context.js';
+import { consoleOf, flash, keepAfterOwnPasswordChange, requireCsrf, sendPage, type Console } from './context.js';
 import { csrfField, formMistake, newPassword, samePassword } from './fields.js';
 
 const passwordForm = z.object({ csrf: csrfField, ...newPassword });
@@ -37,7 +37,8 @@ export function passwordPages(): Router {
       // Refused before any mistake in the form is pointed out (the action asks the policy again).
       await ownPassword(c);
       try {
-        await c.admin.setUser({ tenant: c.tenant, username: c.user.username, password: samePassword(form) });
+        const changed = await c.admin.setUser({ tenant: c.tenant, username: c.user.username, password: samePassword(form) });
+        await keepAfterOwnPasswordChange(res, c, Date.parse(changed.passwordChangedAt!));
         await flash(res, c, 'Your password is changed. Use the new one from your next sign-in on.');
         res.redirect(303, c.base);
       } catch (err) {

@@ -15,6 +15,8 @@ export interface ConsoleIdentity {
   /** For RP-initiated logout (id_token_hint). */
   idToken: string;
   signedInAt: number;
+  /** When this user changed their own password in this console (that change does not end it). */
+  ownPasswordChangeAt?: number;
 }
 
 /** One browser's console session, kept server-side; the cookie holds only its random id. */
@@ -28,6 +30,11 @@ export interface ConsoleSession {
   /** Where to go after signing in (a console path). */
   returnTo?: string;
   identity?: ConsoleIdentity;
+  /**
+   * The previous console session ended (access withdrawn, password changed, tenant suspended):
+   * the sign-in asks for the password again rather than riding an issuer session still open.
+   */
+  reauthenticate?: boolean;
   /** A one-time message for the next page ("Support enabled until ..."). */
   flash?: string;
 }
