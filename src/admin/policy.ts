@@ -5,6 +5,7 @@
  * still run after it: this file says who, not whether the change itself is valid.
  */
 import { AppError, ERRORS, type ErrorKey } from '../errors.js';
+import type { ApiScopeValue } from '../clients/clients.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import type { Role } from '../users/users.js';
 import type { ClientPrincipal, Principal, UserPrincipal } from './principal.js';
@@ -224,7 +225,7 @@ export const API_SCOPES = {
   'tenants:read': ['tenant.list'],
   'tenants:write': ['tenant.create', 'tenant.suspend', 'tenant.resume'],
   'settings:write': ['settings.set', 'settings.set-tenant-mode'],
-} as const satisfies Record<string, readonly AdminAction[]>;
+} as const satisfies Record<ApiScopeValue, readonly AdminAction[]>;
 
 export type ApiScope = keyof typeof API_SCOPES;
 export const API_SCOPE_NAMES = Object.keys(API_SCOPES) as ApiScope[];

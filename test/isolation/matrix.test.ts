@@ -51,7 +51,8 @@ describe('the isolation matrix: who × where × what', () => {
   let apps: Record<string, AppClient>;
   /** The expired row's window ends here (epoch ms). */
   let expiredEnd = 0;
-  const WINDOW_MS = 6000;
+  // Long enough for every row's sign-ins while Chromium suites share the two cores (6 s ran out under a full run).
+  const WINDOW_MS = 15_000;
   const pw = (u: string) => `${u}-secret-pw`;
 
   beforeAll(async () => {
