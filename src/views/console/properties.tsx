@@ -16,6 +16,39 @@ export interface PropertiesView {
 const LOGIN_SLACK_MS = 5_000;
 
 /** The audit viewer filtered on one support login: its who, from just before it signed in. */
+/** The last support logins of a tenant (Properties; a tenant's page in management). */
+export function SupportLoginsTable(props: { logins: SupportLogin[]; caption: string; link?: ((login: SupportLogin) => string) | undefined }) {
+  return (
+    <div class="table-wrap">
+      <table id="support-logins" class="stack">
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Signed in as</th>
+            <th scope="col">Support user</th>
+            <th scope="col">User</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.logins.map((l) => (
+            <tr>
+              <td class="nowrap" data-label="When">
+                {formatSecond(l.at)}
+              </td>
+              <td class="wrap" data-label="Signed in as">
+                {props.link ? <a href={props.link(l)}>{l.who}</a> : l.who}
+              </td>
+              <td data-label="Support user">{l.supportUser}</td>
+              <td data-label="User">{l.user}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function loginAuditLink(base: string, login: SupportLogin): string {
   const from = new Date(Math.floor((login.at - LOGIN_SLACK_MS) / 1000) * 1000).toISOString().slice(0, 19);
   return `${base}/audit${filterQuery({ who: login.who, from })}`;
@@ -66,33 +99,11 @@ export function PropertiesPage(v: PropertiesView) {
         <p class="muted">No support logins yet.</p>
       ) : (
         <>
-          <div class="table-wrap">
-            <table id="support-logins" class="stack">
-              <caption>Support staff who signed in, newest first{v.auditor ? '; open one to see what it did' : ''}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Signed in as</th>
-                  <th scope="col">Support user</th>
-                  <th scope="col">User</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.lastLogins.map((l) => (
-                  <tr>
-                    <td class="nowrap" data-label="When">
-                      {formatSecond(l.at)}
-                    </td>
-                    <td class="wrap" data-label="Signed in as">
-                      {v.auditor ? <a href={loginAuditLink(f.base, l)}>{l.who}</a> : l.who}
-                    </td>
-                    <td data-label="Support user">{l.supportUser}</td>
-                    <td data-label="User">{l.user}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <SupportLoginsTable
+            logins={s.lastLogins}
+            caption={`Support staff who signed in, newest first${v.auditor ? '; open one to see what it did' : ''}`}
+            link={v.auditor ? (l) => loginAuditLink(f.base, l) : undefined}
+          />
           {v.auditor ? null : <p class="hint">What each support session did is in the audit log, which the tenant's auditors can open.</p>}
         </>
       )}

@@ -3,6 +3,7 @@ import { MANAGEMENT_TENANT, type Tenant } from '../../tenants/tenants.js';
 import { FormButtons, FormError } from './directory.js';
 import { formatTime } from './format.js';
 import { ConsolePage, PostButton, type ConsoleFrame } from './layout.js';
+import { SupportLoginsTable } from './properties.js';
 import { AccessSummary, RequestTable } from './support.js';
 
 export const tenantPath = (base: string, id: string) => `${base}/tenants/${encodeURIComponent(id)}`;
@@ -127,27 +128,7 @@ export function TenantPage(props: { frame: ConsoleFrame; tenant: Tenant; status:
       {s.lastLogins.length === 0 ? (
         <p class="muted">No support logins yet.</p>
       ) : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="Last support logins">
-          <table id="support-logins" class="stack">
-            <caption>Support staff who signed in to {t.id}, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Signed in as</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.lastLogins.map((l) => (
-                <tr>
-                  <td class="nowrap" data-label="When">
-                    {formatTime(l.at)}
-                  </td>
-                  <td data-label="Signed in as">{l.who}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SupportLoginsTable logins={s.lastLogins} caption={`Support staff who signed in to ${t.id}, newest first`} />
       )}
       <p>
         <a href={`${f.base}/tenants`}>Back to tenants</a>
