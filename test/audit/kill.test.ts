@@ -161,7 +161,12 @@ describe('killed at the instant a change reaches Redis', () => {
             acknowledged++;
           }
         });
-        await new Promise((r) => setTimeout(r, 400 + kill * 100));
+        // Killed once this round has acknowledged a login (or after 5 s) plus a varying delay:
+        // on a loaded machine a fixed delay could kill every round before any login finished.
+        const before = acknowledged;
+        const since = Date.now();
+        while (acknowledged === before && Date.now() - since < 5000) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, kill * 100));
         gateway.signal('SIGKILL');
         await gateway.exited;
         await Promise.all(load);

@@ -13,7 +13,7 @@ describe('login timing', () => {
   }, 60_000);
   afterAll(async () => world.stop());
 
-  it('an unknown user and a wrong password take the same time (medians within 5 ms over 50 tries each)', async () => {
+  it('an unknown user and a wrong password take the same time (median paired difference within 5 ms over 50 pairs)', async () => {
     const rp = await relyingParty(world.issuer('acme'), world.clients.acme!.id, world.clients.acme!.secret, world.clients.acme!.redirectUri);
     const browser = new Browser();
     const url = client.buildAuthorizationUrl(rp.config, { redirect_uri: rp.redirectUri, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
@@ -29,15 +29,18 @@ describe('login timing', () => {
       expect(page).toContain('Invalid username or password');
       return elapsed;
     };
-    const unknown: number[] = [];
     const wrong: number[] = [];
+    // Each pair runs back to back, so a change in the machine's load (other suites share the two
+    // cores) shifts both of a pair alike; the median of the pairs' differences is what must be ~0.
+    const differences: number[] = [];
     await attempt('john', 'warm-up-pw');
     for (let i = 0; i < 50; i++) {
-      unknown.push(await attempt(`nobody${i}`, 'some-password'));
-      wrong.push(await attempt('john', `wrong-password-${i}`));
+      const u = await attempt(`nobody${i}`, 'some-password');
+      const w = await attempt('john', `wrong-password-${i}`);
+      wrong.push(w);
+      differences.push(w - u);
     }
-    const difference = Math.abs(median(unknown) - median(wrong));
     expect(median(wrong)).toBeGreaterThan(5); // a real argon2 verify ran
-    expect(difference).toBeLessThan(5);
+    expect(Math.abs(median(differences))).toBeLessThan(5);
   }, 60_000);
 });
