@@ -110,6 +110,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     /* reported through onStateChange; the client keeps retrying */
   });
 
+  /** What `audit verify` checks each chain against (console and API alike): the signed digests. */
+  const digestSource = { store: new RedisDigestStore(redis, config.redis.prefix), keyring: new DigestKeyring(loadAuditDigestPublicKeys(config)) };
   /** Where this process answers itself (the console reaches its own issuer there). */
   let listeningPort = config.port;
   const app = createApp({
@@ -129,6 +131,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           domain,
           publicUrl: config.publicUrl,
           logger,
+          digests: digestSource,
           sessions: new ConsoleSessions(redis, config.redis.prefix, domain.clock, config.publicUrl.startsWith('https:')),
           signIn: new ConsoleSignIn({ publicUrl: config.publicUrl, internalOrigin: () => `http://127.0.0.1:${listeningPort}` }),
         }),
@@ -138,7 +141,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     apiRouters: [
       apiRoutes({
         pool, domain, publicUrl: config.publicUrl, logger,
-        digests: { store: new RedisDigestStore(redis, config.redis.prefix), keyring: new DigestKeyring(loadAuditDigestPublicKeys(config)) },
+        digests: digestSource,
       }),
     ],
   });

@@ -105,6 +105,8 @@ describe('the console: Properties and the audit viewer', () => {
     // Verify: OK with the count, status first.
     await audrey.getByRole('button', { name: 'Verify chain' }).click();
     expect(await audrey.locator('#verdict').textContent()).toMatch(/^OK: the audit log of acme is intact, [\d,]+ entries checked\.$/);
+    // The chain was also held against the gateway's signed digests.
+    expect(await audrey.locator('table').textContent()).toMatch(/Signed digests: \d+ matched/);
     await shots(audrey, 'audit-verify');
 
     // Viewing, the detail, the downloads and the verification are in the log, from the console.

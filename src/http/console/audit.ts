@@ -148,7 +148,7 @@ export function auditPages(): Router {
       requireCsrf(req, c);
       const form = parseInput(verifyForm, req.body, 'form');
       const scope = form.tenant ?? (readsAllTenants(c) ? undefined : c.tenant);
-      const results = await c.admin.verifyAudit(scope);
+      const results = await c.admin.verifyAudit(scope, undefined, c.digests);
       sendPage(res, VerifyPage({ frame: c.frame, scope: scope ?? null, results, back: `${c.base}/audit${filterQuery({ tenant: readsAllTenants(c) ? form.tenant : undefined })}` }));
     } catch (err) {
       next(err);

@@ -5,6 +5,7 @@ import { adminFor, type Admin } from '../../admin/index.js';
 import type { AdminAction, AdminTarget } from '../../admin/policy.js';
 import type { Principal } from '../../admin/principal.js';
 import type { AuditContext } from '../../audit/audited.js';
+import type { DigestSource } from '../../audit/verify.js';
 import type { Domain } from '../../domain.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -27,6 +28,8 @@ export interface ConsoleDeps {
   signIn: ConsoleSignIn;
   publicUrl: string;
   logger: Logger;
+  /** The signed digests "Verify chain" checks each chain against. */
+  digests?: DigestSource | undefined;
 }
 
 /** One signed-in console request: who, as what principal, with their admin actions and page frame. */
@@ -43,6 +46,8 @@ export interface Console {
   admin: Admin;
   audit: AuditContext;
   frame: ConsoleFrame;
+  /** The signed digests "Verify chain" checks against (see ConsoleDeps). */
+  digests: DigestSource | undefined;
   /** The global support settings as they are now (the period chooser's choices and default). */
   settings: () => Promise<Settings>;
   /**
@@ -167,6 +172,7 @@ export function requireSignIn(deps: ConsoleDeps): RequestHandler {
         admin: adminFor(domain, audit, principal, deps.logger),
         audit,
         settings: () => getSettings(domain.settings),
+        digests: deps.digests,
         mayOpen: (permission, target) => adminRunner({ domain, principal, audit, logger: deps.logger }).read(permission, target, async () => undefined),
         frame: {
           tenant,

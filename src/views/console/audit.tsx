@@ -330,7 +330,9 @@ function verdict(r: VerifyResult): { ok: boolean; note: string } {
     const who = [...new Set(gaps.map((g) => g.actor ?? g.actorId))].join(', ');
     return { ok: false, note: `${gaps.length} entr${gaps.length === 1 ? 'y' : 'ies'} of ${who} missing from the support index (the chain itself is intact). ${pending}` };
   }
-  return { ok: true, note: pending };
+  const d = r.digests;
+  const signed = d ? `Signed digests: ${d.matched} matched${d.uncovered > 0 ? `; the newest ${d.uncovered} entr${d.uncovered === 1 ? 'y is' : 'ies are'} not covered by a digest yet` : ''}. ` : '';
+  return { ok: true, note: `${signed}${pending}` };
 }
 
 /** The result of "Verify chain": intact or not first, then each tenant's verdict. */
