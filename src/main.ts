@@ -8,6 +8,7 @@ import { createApp } from './http/app.js';
 import { retryAfterWhenUnavailable } from './http/errors.js';
 import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
+import { forwardAuthRoutes } from './http/forward-auth.js';
 import { apiRoutes } from './http/api/index.js';
 import { consoleRoutes } from './http/console/index.js';
 import { withConsoleClient } from './http/console/console-client.js';
@@ -122,6 +123,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isShuttingDown: () => shuttingDown,
     routers: [
       retryAfterWhenUnavailable(),
+      forwardAuthRoutes({ pool, domain, logger }),
       issuerRoutes({
         pool,
         domain,

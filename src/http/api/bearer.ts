@@ -114,10 +114,12 @@ function auditContextOf(req: Request, res: Response, who: { who: string; actor: 
   };
 }
 
-/** Finds the caller of `req` (the path's `{tenant}` is the issuer asked), or throws a 401. */
-export async function identifyCaller(deps: BearerDeps, req: Request, res: Response): Promise<Caller> {
+/**
+ * Finds the caller of `req` in `tenant`'s issuer (default: the path's `{tenant}`), or throws a
+ * 401. Forward-auth asks with the tenant of the proxied host.
+ */
+export async function identifyCaller(deps: BearerDeps, req: Request, res: Response, tenant = String(req.params.tenant)): Promise<Caller> {
   const value = readBearer(req);
-  const tenant = String(req.params.tenant);
   const provider = await issuerOf(deps.pool, tenant);
   // The adapter keeps what it read (support stamps) in the request state: one per API request.
   return withOidcRequest(async () => {
