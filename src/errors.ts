@@ -131,6 +131,8 @@ export const ERRORS = {
   FORWARD_AUTH_NO_TENANT: { status: 401, refines: 'INVALID_TOKEN', message: 'no tenant serves this host' },
   FORWARD_AUTH_READ_ONLY: { status: 403, refines: 'FORBIDDEN', message: 'support sessions of this tenant may only read (GET, HEAD, OPTIONS)' },
   FORWARD_AUTH_PEOPLE_ONLY: { status: 403, refines: 'FORBIDDEN', message: 'forward-auth signs in people; a client token is not accepted here' },
+  FORWARD_AUTH_RD_INVALID: { status: 400, refines: 'INVALID_INPUT', title: 'Sign-in refused', message: 'The address to return to must be an http(s) address on a domain of a tenant served here.' },
+  FORWARD_AUTH_SIGN_IN_EXPIRED: { status: 400, title: 'Sign-in expired', message: 'This sign-in has expired or was already used. Open the application again to sign in.' },
   CONSOLE_FORM_EXPIRED: { status: 403, refines: 'FORM_EXPIRED', title: 'Form expired', message: 'This form belongs to an earlier console session. Open the page again and repeat what you did.' },
   FORM_EXPIRED: { status: 403, title: '{form} expired', message: 'This {form_lower} form is no longer valid. Go back to the application and sign in again.' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-ins. Try again in {wait}.' },

@@ -11,7 +11,8 @@ import { issuerRoutes } from './http/issuers.js';
 import { forwardAuthRoutes } from './http/forward-auth.js';
 import { apiRoutes } from './http/api/index.js';
 import { consoleRoutes } from './http/console/index.js';
-import { withConsoleClient } from './http/console/console-client.js';
+import { FORWARD_AUTH_CLIENT_ID, forwardAuthPaths, withConsoleClient } from './http/console/console-client.js';
+import { ForwardAuthSessions } from './http/forward-auth-sessions.js';
 import { ConsoleSessions } from './http/console/sessions.js';
 import { ConsoleSignIn } from './http/console/sign-in.js';
 import { createLogger, type Logger } from './logger.js';
@@ -123,7 +124,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isShuttingDown: () => shuttingDown,
     routers: [
       retryAfterWhenUnavailable(),
-      forwardAuthRoutes({ pool, domain, logger }),
+      forwardAuthRoutes({
+        pool, domain, logger,
+        browser: {
+          publicUrl: config.publicUrl,
+          sessions: new ForwardAuthSessions(redis, config.redis.prefix, domain.clock),
+          signIn: new ConsoleSignIn({ publicUrl: config.publicUrl, internalOrigin: () => `http://127.0.0.1:${listeningPort}`, client: { id: FORWARD_AUTH_CLIENT_ID, callback: () => forwardAuthPaths(config.publicUrl).callback } }),
+        },
+      }),
       issuerRoutes({
         pool,
         domain,

@@ -12,13 +12,25 @@ import type { Logger } from '../logger.js';
 import type { ProviderPool } from '../oidc/pool.js';
 import { supportModeOf } from '../settings/settings.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import { parse as parseCookies } from 'cookie';
+import { mayStay } from '../support-access/may-enter.js';
+import { auditIdentity } from '../support-access/sessions.js';
 import { identifyCaller, type Caller } from './api/bearer.js';
+import { FORWARD_AUTH_CLIENT_ID } from './console/console-client.js';
+import type { ConsoleSignIn } from './console/sign-in.js';
+import { newId, parseTenantId, type ForwardAuthSessions } from './forward-auth-sessions.js';
 
 export interface ForwardAuthDeps {
   pool: ProviderPool;
-  domain: Pick<Domain, 'users' | 'clients' | 'tenants' | 'settings' | 'audit'>;
+  domain: Pick<Domain, 'users' | 'clients' | 'tenants' | 'settings' | 'audit' | 'windows' | 'clock'>;
   logger: Logger;
+  /** Browser sign-in for the apps behind the proxy (absent: bearer tokens only). */
+  browser?: { sessions: ForwardAuthSessions; signIn: ConsoleSignIn; publicUrl: string } | undefined;
 }
+
+/** The cookie of a browser signed in for one tenant's apps (on the app's host), and of a sign-in under way (on the gateway's). */
+const SESSION_COOKIE = 'sg_fa';
+const PENDING_COOKIE = 'sg_fa_signin';
 
 /** The request the proxy holds, as its forwarded headers describe it. */
 interface Original {
@@ -74,8 +86,132 @@ function identityHeaders(res: Response, caller: Caller): void {
   res.set('X-Auth-Request-Preferred-Username', p.username);
 }
 
+/**
+ * The browser's forward-auth session (cookie `sg_fa` on the app's host): of this host's tenant,
+ * its user still enabled, and a support session still allowed by the rule its tokens obey
+ * (`mayStay`). When that no longer holds the session is deleted: the cookie is dead.
+ */
+async function cookieCaller(deps: ForwardAuthDeps, req: Request, res: Response, tenant: string): Promise<Caller> {
+  const browser = deps.browser!;
+  const ref = parseTenantId(parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE]);
+  if (!ref || ref.tenant !== tenant) throw new AppError('TOKEN_MISSING');
+  const session = await browser.sessions.get(tenant, ref.id);
+  if (!session) throw new AppError('INVALID_TOKEN');
+  const identity = session.identity;
+  const user = await deps.domain.users.get(tenant, identity.userId);
+  let support: { actor: { id: string; username: string } } | null = null;
+  if (user && user.enabled && identity.support) {
+    const decision = await mayStay(deps.domain, { tenant, actor: identity.support.actor, target: { id: user.id }, startedAt: identity.support.startedAt });
+    if (decision.ok) support = { actor: identity.support.actor };
+  }
+  if (!user || !user.enabled || (identity.support && !support)) {
+    await browser.sessions.end(tenant, ref.id);
+    throw new AppError('INVALID_TOKEN');
+  }
+  const who = auditIdentity(user, support);
+  return {
+    tenant,
+    principal: support ? { kind: 'support', tenant, userId: user.id, username: user.username, actor: support.actor } : { kind: 'user', tenant, userId: user.id, username: user.username, roles: user.roles, scopes: [] },
+    username: user.username,
+    scopes: [],
+    clientId: FORWARD_AUTH_CLIENT_ID,
+    audit: { who: who.who, actor: who.actor, channel: 'forward-auth', clientAddress: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 500) ?? null, clientId: FORWARD_AUTH_CLIENT_ID, requestId: (res.locals.requestId as string | undefined) ?? null },
+  };
+}
+
+/** `rd`: an http(s) address on a domain of an active tenant served here (no open redirect). */
+async function returnAddress(deps: ForwardAuthDeps, rd: unknown): Promise<{ url: URL; tenant: string }> {
+  let url: URL;
+  try {
+    url = new URL(typeof rd === 'string' ? rd : '');
+  } catch {
+    throw new AppError('FORWARD_AUTH_RD_INVALID');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AppError('FORWARD_AUTH_RD_INVALID');
+  const tenant = await deps.domain.tenants.findByDomain(url.hostname.toLowerCase());
+  if (!tenant || tenant.status !== 'active') throw new AppError('FORWARD_AUTH_RD_INVALID');
+  return { url, tenant: tenant.id };
+}
+
+/**
+ * Browser sign-in for apps behind the proxy. The sign-in runs on the gateway's own origin (the
+ * tenant's login page, passport + openid-client as the console); the session then goes to the
+ * app's host by a one-time code at `/auth/complete` (which the proxy routes to the gateway), and
+ * that host gets the cookie — a host the gateway could not set a cookie for from its own.
+ */
+function browserSignIn(deps: ForwardAuthDeps, router: Router): void {
+  const browser = deps.browser!;
+  const pages = (_req: Request, res: Response, next: () => void) => {
+    res.locals.pages = true;
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+
+  router.get('/auth/signin', pages, async function signIn(req, res, next) {
+    try {
+      const { url, tenant } = await returnAddress(deps, req.query.rd);
+      const id = newId();
+      const pending: Record<string, unknown> = {};
+      res.cookie(PENDING_COOKIE, `${tenant}.${id}`, { path: '/auth', httpOnly: true, sameSite: 'lax', secure: browser.publicUrl.startsWith('https:'), maxAge: 600_000 });
+      await browser.signIn.authenticate(tenant, req, res, next, pending, {
+        beforeRedirect: () => browser.sessions.savePending(tenant, id, { rd: url.href, oidc: pending.oidc as Record<string, unknown> }),
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/auth/callback', pages, async function callback(req, res, next) {
+    try {
+      const ref = parseTenantId(parseCookies(req.headers.cookie ?? '')[PENDING_COOKIE]);
+      const pending = ref ? await browser.sessions.takePending(ref.tenant, ref.id) : null;
+      res.clearCookie(PENDING_COOKIE, { path: '/auth' });
+      if (!ref || !pending?.oidc) throw new AppError('FORWARD_AUTH_SIGN_IN_EXPIRED');
+      const identity = await browser.signIn.authenticate(ref.tenant, req, res, next, { oidc: pending.oidc }, { beforeRedirect: async () => undefined });
+      if (identity === 'redirected') return;
+      if (!identity) throw new AppError('FORWARD_AUTH_SIGN_IN_EXPIRED');
+      const sessionId = await browser.sessions.start({ tenant: ref.tenant, identity: { ...identity, signedInAt: browser.sessions.now() } });
+      const code = await browser.sessions.handOver(ref.tenant, sessionId, pending.rd);
+      const complete = new URL('/auth/complete', pending.rd);
+      complete.searchParams.set('code', `${ref.tenant}.${code}`);
+      res.redirect(303, complete.href);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // On the app's host (routed there by the proxy): the code becomes this host's cookie.
+  router.get('/auth/complete', pages, async function complete(req, res, next) {
+    try {
+      const original = readOriginal(req);
+      const ref = parseTenantId(typeof req.query.code === 'string' ? req.query.code : undefined);
+      const taken = ref ? await browser.sessions.takeOver(ref.tenant, ref.id) : null;
+      if (!ref || !taken) throw new AppError('FORWARD_AUTH_SIGN_IN_EXPIRED');
+      const rd = new URL(taken.rd);
+      // The code is good only on the host it was made for.
+      if (rd.hostname.toLowerCase() !== original.host.replace(/:\d+$/, '') || (await tenantOfHost(deps, original.host)) !== ref.tenant) throw new AppError('FORWARD_AUTH_SIGN_IN_EXPIRED');
+      res.cookie(SESSION_COOKIE, `${ref.tenant}.${taken.sessionId}`, { path: '/', httpOnly: true, sameSite: 'lax', secure: rd.protocol === 'https:', maxAge: 8 * 3600_000 });
+      res.redirect(303, rd.href);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/auth/signout', pages, async function signOut(req, res, next) {
+    try {
+      const ref = parseTenantId(parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE]);
+      if (ref) await browser.sessions.end(ref.tenant, ref.id);
+      res.clearCookie(SESSION_COOKIE, { path: '/' });
+      res.type('text/plain').send('Signed out.');
+    } catch (err) {
+      next(err);
+    }
+  });
+}
+
 export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
   const router = Router();
+  if (deps.browser) browserSignIn(deps, router);
   router.get('/auth/verify', async function verify(req, res, next) {
     res.set('Cache-Control', 'no-store');
     let original: Original | null = null;
@@ -98,7 +234,7 @@ export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
     try {
       original = readOriginal(req);
       tenant = await tenantOfHost(deps, original.host);
-      caller = await identifyCaller(deps, req, res, tenant);
+      caller = req.get('authorization') || !deps.browser ? await identifyCaller(deps, req, res, tenant) : await cookieCaller(deps, req, res, tenant);
       await applyMode(deps, caller, original);
       // Fail closed: the decision is recorded before the proxy lets the request through.
       await record(200, null);

@@ -51,6 +51,8 @@ async function buildCsp(domain: Domain, tenant: string): Promise<string> {
   for (const c of await domain.clients.list(tenant)) {
     for (const u of [...c.redirectUris, ...c.postLogoutRedirectUris]) origins.add(new URL(u).origin);
   }
+  // Forward-auth's sign-in ends on the app's host (a tenant domain, any port): /auth/complete.
+  for (const d of (await domain.tenants.get(tenant))?.domains ?? []) origins.add(`${d}:*`);
   return [
     "default-src 'self'",
     "base-uri 'self'",

@@ -14,6 +14,8 @@ export interface ConsoleSignInDeps {
    * URLs stay PUBLIC_URL's (the gateway pins the forwarded headers).
    */
   internalOrigin: () => string;
+  /** The built-in client signing in (default: the console's) and its callback for a tenant. */
+  client?: { id: string; callback: (tenant: string) => string };
 }
 
 /** What the sign-in callback yields: the identity the ID token names. */
@@ -28,7 +30,11 @@ export class ConsoleSignIn {
   private readonly passport = new Passport();
   private readonly strategies = new Map<string, Promise<string>>();
 
-  constructor(private readonly deps: ConsoleSignInDeps) {}
+  private readonly client: { id: string; callback: (tenant: string) => string };
+
+  constructor(private readonly deps: ConsoleSignInDeps) {
+    this.client = deps.client ?? { id: CONSOLE_CLIENT_ID, callback: (tenant) => consolePaths(deps.publicUrl, tenant).callback };
+  }
 
   /** Rewrites the issuer's public origin to this process's own address (see internalOrigin). */
   private readonly fetchInternally: oidc.CustomFetch = (url, options) => {
@@ -50,7 +56,7 @@ export class ConsoleSignIn {
 
   private async register(tenant: string): Promise<string> {
     const issuer = new URL(`${this.deps.publicUrl}/t/${tenant}`);
-    const config = await oidc.discovery(issuer, CONSOLE_CLIENT_ID, { token_endpoint_auth_method: 'none' }, oidc.None(), {
+    const config = await oidc.discovery(issuer, this.client.id, { token_endpoint_auth_method: 'none' }, oidc.None(), {
       [oidc.customFetch]: this.fetchInternally,
       ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
     });
@@ -67,8 +73,8 @@ export class ConsoleSignIn {
       };
       return done(null, identity);
     };
-    const name = `console:${tenant}`;
-    this.passport.use(name, new Strategy({ config, name, sessionKey: 'oidc', callbackURL: consolePaths(this.deps.publicUrl, tenant).callback, scope: 'openid profile' }, verify));
+    const name = `${this.client.id}:${tenant}`;
+    this.passport.use(name, new Strategy({ config, name, sessionKey: 'oidc', callbackURL: this.client.callback(tenant), scope: 'openid profile' }, verify));
     return name;
   }
 
