@@ -1,0 +1,223 @@
+/**
+ * Forward-auth benchmark (SPEC §5), every figure against a baseline measured in the same run:
+ *   GET /auth/verify decisions/s and p99 with an ordinary and a support bearer token, against a
+ *   bare express app answering GET /hello; then "Disable support" under support load: how many
+ *   requests still passed once the close had returned (goal 0), and how soon the first 401 came.
+ * The gateway (`node bin/supportgate.js serve`) and the baseline app run in processes of their
+ * own; the load generator (autocannon) and the seeding run here, against the same private Redis.
+ * Every decision writes its own audit entry (batching is future work): this only measures.
+ * Run: npm run bench:forward-auth [-- --seconds 8]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { operatorAdmin } from '../src/admin/index.js';
+import { loadConfig } from '../src/config.js';
+import { createDomain } from '../src/domain.js';
+import { closeRedis, connectRedis, createRedis } from '../src/redis/client.js';
+import { loadKeyMaterial } from '../src/secrets/keys.js';
+import { ensureManagementTenant } from '../src/tenants/tenants.js';
+import { relyingParty, signIn } from './oidc-client.js';
+import { benchRedis } from './private-redis.js';
+
+const CONNECTIONS = 64;
+const HOST = 'shop.example.test';
+const fmt = (n: number) => n.toFixed(1);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A child process, stopped with SIGTERM (SIGKILL after 5 s) and awaited. */
+interface Child {
+  proc: ChildProcess;
+  exited: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The output is the child's own (errors at LOG_LEVEL=error); pass it on, but do not block on it.
+  proc.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^ready\n$/, '')));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    proc,
+    exited,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitFor(url: string, child: Child, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.proc.exitCode !== null) throw new Error(`${what} exited with ${child.proc.exitCode} before it answered`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not answer ${url} in 30 s`);
+}
+
+function cannon(opts: autocannon.Options, onInstance?: (instance: autocannon.Instance) => void): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    onInstance?.(instance);
+  });
+}
+
+/** Fails loudly unless every answer of the phase was a 200 (autocannon itself only counts them). */
+function allOk(label: string, r: autocannon.Result): void {
+  const codes = Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => `${code}: ${s.count ?? 0}`);
+  const not200 = Object.entries(r.statusCodeStats ?? {}).some(([code, s]) => code !== '200' && (s.count ?? 0) > 0);
+  if (not200 || r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.requests.total === 0) {
+    throw new Error(`${label}: not every answer was 200 (${codes.join(', ') || 'no answers'}; non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})`);
+  }
+}
+
+export async function runForwardAuthBench(seconds: number): Promise<void> {
+  const redisHome = await benchRedis();
+  const children: Child[] = [];
+  // Last resort if the bench dies between start and finally: no child outlives it.
+  const killAll = () => children.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL'));
+  process.once('exit', killAll);
+  let redis: ReturnType<typeof createRedis> | null = null;
+  try {
+    const [port, helloPort] = [await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      PUBLIC_URL: `http://localhost:${port}`,
+      REDIS_URL: redisHome.url,
+      REDIS_PREFIX: `sgbench-fa-${process.pid}:`,
+      REDIS_CLUSTER_NODES: '',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-bench-fa-')),
+      TRUST_PROXY: 'loopback',
+      LOG_LEVEL: 'error',
+    };
+    const bin = new URL('../../bin/supportgate.js', import.meta.url).pathname;
+    const gateway = startChild([bin, 'serve'], env);
+    children.push(gateway);
+    const hello = startChild([new URL('./hello-app.js', import.meta.url).pathname, String(helloPort)], process.env);
+    children.push(hello);
+    await waitFor(`http://127.0.0.1:${port}/readyz`, gateway, 'the gateway');
+    await waitFor(`http://127.0.0.1:${helloPort}/hello`, hello, 'the hello app');
+
+    // Seed through the same Redis and prefix (and DATA_DIR keys) the gateway process uses.
+    const config = loadConfig({ env });
+    redis = createRedis(config, { mode: 'server' });
+    await connectRedis(redis, config);
+    const domain = createDomain(config, redis, (await loadKeyMaterial(config)).clientSecretsKey);
+    await ensureManagementTenant(domain.tenants, domain.clock);
+    const ops = operatorAdmin(domain, { who: 'bench', actor: null, channel: 'system' });
+    await ops.createTenant({ id: 'shop', domains: [HOST] });
+    await ops.createUser({ tenant: 'shop', username: 'john', password: 'john-secret-pw' });
+    await ops.createUser({ tenant: 'shop', username: 'admin', password: 'admin-secret-pw', roles: ['tenant-admin'] });
+    await ops.createUser({ tenant: 'management', username: 'jill', password: 'jill-secret-pw', roles: ['support'], scope: ['shop'] });
+    await ops.openSupport({ tenant: 'shop', username: 'admin', reason: 'forward-auth bench' });
+    const redirectUri = `http://localhost:${helloPort}/callback`;
+    const { clientSecret } = await ops.createClient({ tenant: 'shop', clientId: 'bench', redirectUris: [redirectUri], firstParty: true });
+    const rp = await relyingParty(`${config.publicUrl}/t/shop`, 'bench', clientSecret!, redirectUri);
+    const token = async (username: string, password: string) => {
+      const r = await signIn(rp, username, password);
+      if (!r.ok) throw new Error(`${username}: ${r.error}`);
+      return r.tokens.access_token;
+    };
+    const john = await token('john', 'john-secret-pw');
+    const jill = await token('jill$john', 'jill-secret-pw');
+
+    console.log(`forward-auth bench: ${availableParallelism()} cores; ${CONNECTIONS} connections; ${seconds}s each; Node ${process.version}; ${redisHome.where}`);
+    console.log('(gateway and baseline app each in a process of their own; the load generator shares the cores with them)');
+
+    const verify = (bearer: string): autocannon.Options => ({
+      url: `http://127.0.0.1:${port}/auth/verify`,
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/orders?x=1', 'x-forwarded-host': HOST },
+    });
+
+    const bare = await cannon({ url: `http://127.0.0.1:${helloPort}/hello`, connections: CONNECTIONS, duration: seconds });
+    allOk('bare express hello', bare);
+    console.log(`bare express hello (baseline): ${fmt(bare.requests.average)} req/s, p99 ${bare.latency.p99} ms`);
+
+    const ordinary = await cannon(verify(john));
+    allOk('forward-auth, ordinary token', ordinary);
+    console.log(`forward-auth, ordinary token: ${fmt(ordinary.requests.average)} req/s, p99 ${ordinary.latency.p99} ms, ratio to bare ${(ordinary.requests.average / bare.requests.average).toFixed(2)} (goal >= 0.50; p99 goal < 10 ms)`);
+
+    const support = await cannon(verify(jill));
+    allOk('forward-auth, support token', support);
+    console.log(`forward-auth, support token: ${fmt(support.requests.average)} req/s, p99 ${support.latency.p99} ms, ratio to bare ${(support.requests.average / bare.requests.average).toFixed(2)} (goal >= 0.50; p99 goal < 10 ms)`);
+
+    // "Disable support" under support load. A 200 whose response completed after the close had
+    // returned counts as passed after close; of those, the ones whose request was even sent after
+    // it (completion time minus autocannon's response time) are told apart.
+    let closedAt: number | null = null;
+    let passedAfter = 0;
+    let passedSentAfter = 0;
+    let otherBeforeClose = 0;
+    let first401: number | null = null;
+    const closeAfterMs = Math.min(2000, (seconds * 1000) / 3);
+    const disable = cannon(verify(jill), (instance) => {
+      instance.on('response', (_client: autocannon.Client, status: number, _bytes: number, responseTime: number) => {
+        const now = performance.now();
+        if (status === 401 && first401 === null) first401 = now;
+        if (closedAt === null) {
+          if (status !== 200 && status !== 401) otherBeforeClose++;
+        } else if (now > closedAt && status === 200) {
+          passedAfter++;
+          if (now - responseTime > closedAt) passedSentAfter++;
+        }
+      });
+    });
+    await new Promise((r) => setTimeout(r, closeAfterMs));
+    const closeStart = performance.now();
+    await ops.closeSupport({ tenant: 'shop', username: 'admin' });
+    closedAt = performance.now();
+    const disabled = await disable;
+    const first = first401 as number | null;
+    const after = first === null ? 'no 401 at all' : `${fmt(first - closedAt)} ms${first < closedAt ? ' (before the close returned; it took ' + fmt(closedAt - closeStart) + ' ms)' : ''}`;
+    const codes = Object.entries(disabled.statusCodeStats ?? {}).map(([code, s]) => `${code}: ${s.count ?? 0}`).join(', ');
+    console.log(`disable support under load: passed after close ${passedAfter} (goal 0; sent after close ${passedSentAfter}), first 401 after ${after}; answers ${codes}`);
+    // The gateway's own order: jill's allowed decisions written to shop's log after the close entry
+    // (an entry is written after its check, so this too can count a decision checked just before).
+    const closeEntry = (await ops.queryAudit({ tenant: 'shop', action: 'support.request.closed' }, 10)).entries[0];
+    if (!closeEntry) throw new Error('disable support: no support.request.closed entry in the log');
+    let loggedAfter = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await ops.queryAudit({ tenant: 'shop', who: 'jill$john', action: 'forward-auth.allowed', from: Date.parse(closeEntry.time) - 1000 }, 1000, cursor);
+      loggedAfter += page.entries.filter((e) => e.seq > closeEntry.seq).length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    console.log(`  (gateway audit log: ${loggedAfter} forward-auth.allowed entries of jill$john after the support.request.closed entry; close took ${fmt(closedAt - closeStart)} ms)`);
+    if (otherBeforeClose > 0 || disabled.errors > 0) throw new Error(`disable support: ${otherBeforeClose} answers neither 200 nor 401, ${disabled.errors} errors`);
+    if (first === null) throw new Error('disable support: jill was never refused after the close');
+  } finally {
+    if (redis) await closeRedis(redis);
+    await Promise.all(children.map((c) => c.stop()));
+    process.off('exit', killAll);
+    await redisHome.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--seconds');
+  await runForwardAuthBench(i > 0 ? Number(process.argv[i + 1]) : 8);
+}
