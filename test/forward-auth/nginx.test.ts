@@ -1,0 +1,136 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromium, type Browser } from 'playwright-core';
+import { relyingParty, signIn } from '../../bench/oidc-client.js';
+import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
+import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
+import { startNginx, type RunningNginx } from '../support/nginx.js';
+
+const HOST = 'shop.example.test';
+
+/**
+ * Apps that do not speak OIDC behind real nginx (`auth_request` to /auth/verify), with real
+ * tokens and a real browser sign-in: every request carries both identities, read-only mode holds,
+ * and a support session's cookie dies with its access.
+ */
+describe('forward-auth behind real nginx', () => {
+  let world: OidcWorld;
+  let upstream: EchoUpstream;
+  let nginx: RunningNginx;
+  let browser: Browser;
+  let john: string;
+  let jill: string;
+  let bea: string;
+
+  /** A request to the app through nginx, as a client on shop's host would send it. */
+  const through = (path: string, opts: { method?: string; token?: string; cookie?: string } = {}) =>
+    new Promise<{ status: number; location: string | undefined; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: nginx.port, path, method: opts.method ?? 'GET', headers: { host: `${HOST}:${nginx.port}`, ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.cookie ? { cookie: opts.cookie } : {}) } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const seen = () => upstream.requests[upstream.requests.length - 1]!;
+  const decisions = async () => (await world.ops.queryAudit({ tenant: 'shop', action: 'forward-auth.*' }, 500)).entries;
+
+  beforeAll(async () => {
+    world = await oidcWorld('forward-auth-nginx', { TRUST_PROXY: 'loopback' });
+    const ops = world.ops;
+    await ops.createTenant({ id: 'shop', domains: [HOST] });
+    await ops.createTenant({ id: 'mart', domains: ['mart.example.test'] });
+    await ops.createUser({ tenant: 'shop', username: 'john', password: 'john-secret-pw' });
+    await ops.createUser({ tenant: 'shop', username: 'admin', password: 'admin-secret-pw', roles: ['tenant-admin'] });
+    await ops.createUser({ tenant: 'mart', username: 'bea', password: 'bea-secret-pw' });
+    await ops.setUser({ tenant: 'management', username: 'jill', scope: ['acme', 'beta', 'shop'] });
+    const token = async (tenant: string, username: string, password: string) => {
+      const clientId = `${tenant}-${username.replace('$', '-')}`;
+      const redirectUri = world.clients.acme!.redirectUri.replace('/acme/', `/${tenant}/`);
+      const { clientSecret } = await ops.createClient({ tenant, clientId, redirectUris: [redirectUri], firstParty: true });
+      const r = await signIn(await relyingParty(world.issuer(tenant), clientId, clientSecret!, redirectUri), username, password);
+      if (!r.ok) throw new Error(`${username}: ${r.error}`);
+      return r.tokens.access_token;
+    };
+    await ops.openSupport({ tenant: 'shop', username: 'admin', reason: 'nginx test' });
+    john = await token('shop', 'john', 'john-secret-pw');
+    jill = await token('shop', 'jill$john', 'jill-secret-pw');
+    bea = await token('mart', 'bea', 'bea-secret-pw');
+    upstream = await startEchoUpstream();
+    nginx = await startNginx({ gatewayPort: world.gateway.port, upstreamPort: upstream.port, signinUrl: world.url });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await nginx?.stop();
+    await upstream?.stop();
+    await world?.stop();
+  });
+
+  it("john's GET passes and the upstream sees john; jill's carries both identities", async () => {
+    expect((await through('/orders?page=2', { token: john })).status).toBe(200);
+    expect(seen()).toMatchObject({ method: 'GET', path: '/orders?page=2', headers: { 'x-auth-user': 'john', 'x-auth-tenant': 'shop', 'x-auth-audit-name': 'john' } });
+    // No actor for an ordinary session, and nothing a client sends can put one there (nginx sets each header).
+    expect(seen().headers['x-auth-actor']).toBeUndefined();
+    expect((await through('/orders/7', { token: jill })).status).toBe(200);
+    expect(seen().headers).toMatchObject({ 'x-auth-user': 'john', 'x-auth-actor': 'jill', 'x-auth-audit-name': 'jill$john' });
+    const allowed = (await decisions()).filter((e) => e.action === 'forward-auth.allowed');
+    expect(allowed.map((e) => [e.who, e.details.method, e.details.path])).toEqual(expect.arrayContaining([['john', 'GET', '/orders?page=2'], ['jill$john', 'GET', '/orders/7']]));
+  });
+
+  it("read-only mode: jill's POST is 403 and never reaches the app; john's POST passes", async () => {
+    await world.ops.setSetting('support.mode', 'read-only', 'shop');
+    try {
+      const before = upstream.requests.length;
+      expect((await through('/orders/8', { method: 'POST', token: jill })).status).toBe(403);
+      expect(upstream.requests.length).toBe(before);
+      expect((await through('/orders/9', { method: 'POST', token: john })).status).toBe(200);
+      expect(seen()).toMatchObject({ method: 'POST', path: '/orders/9' });
+      expect((await decisions()).find((e) => e.details.path === '/orders/8')).toMatchObject({ action: 'forward-auth.denied', who: 'jill$john', details: { method: 'POST', status: 403 } });
+    } finally {
+      await world.ops.setSetting('support.mode', 'inherit', 'shop');
+    }
+  });
+
+  it("a token of another tenant on shop's host is 401 (an API client gets the 401, no app page)", async () => {
+    const before = upstream.requests.length;
+    const answer = await through('/orders', { token: bea });
+    expect([401, 302]).toContain(answer.status);
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('/auth/signin with rd to a foreign host is refused', async () => {
+    const a = await fetch(`${world.url}/auth/signin?rd=${encodeURIComponent('https://evil.example.net/x')}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(a.status).toBe(400);
+    expect(await a.text()).toContain('must be an http(s) address on a domain of a tenant');
+  });
+
+  it('jill signs in through nginx in Chromium and lands on the app showing both identities; after the admin closes support her next request is 401 and her cookie is dead', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://${HOST}:${nginx.port}/dashboard`);
+    await page.waitForURL(/\/t\/shop\/interaction\//);
+    await page.getByLabel('Username').fill('jill$john');
+    await page.getByLabel('Password').fill('jill-secret-pw');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`http://${HOST}:${nginx.port}/dashboard`);
+    const shown = await page.locator('table').textContent();
+    expect(shown).toContain('jill$john');
+    expect(shown).toContain('jill');
+    const cookie = (await context.cookies(`http://${HOST}:${nginx.port}`)).find((c) => c.name === 'sg_fa')!;
+    expect(cookie.httpOnly).toBe(true);
+    expect(seen().headers).toMatchObject({ 'x-auth-user': 'john', 'x-auth-actor': 'jill', 'x-auth-audit-name': 'jill$john' });
+
+    await world.ops.closeSupport({ tenant: 'shop', username: 'admin' });
+    const after = await through('/dashboard', { cookie: `sg_fa=${cookie.value}` });
+    expect(after.status).toBe(302); // nginx turns the 401 into the sign-in
+    expect(after.location).toContain('/auth/signin?rd=');
+    // The session behind the cookie is gone, not only refused once.
+    const again = await fetch(`${world.url}/auth/verify`, { headers: { cookie: `sg_fa=${cookie.value}`, 'x-forwarded-host': HOST, 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/' } });
+    expect(again.status).toBe(401);
+    const denied = (await decisions()).filter((e) => e.action === 'forward-auth.denied' && e.details.path === '/dashboard');
+    expect(denied.length).toBeGreaterThan(0);
+  }, 60_000);
+});
