@@ -107,7 +107,7 @@ describe('forward-auth behind real nginx', () => {
     expect(await a.text()).toContain('must be an http(s) address on a domain of a tenant');
   });
 
-  it('jill signs in through nginx in Chromium and lands on the app showing both identities; after the admin closes support her next request is 401 and her cookie is dead', async () => {
+  it('jill signs in through nginx in Chromium and lands on the app showing both identities; her cookie means nothing on another tenant’s host; after the admin closes support her next request is 401 and her cookie is dead', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`http://${HOST}:${nginx.port}/dashboard`);
@@ -122,6 +122,10 @@ describe('forward-auth behind real nginx', () => {
     const cookie = (await context.cookies(`http://${HOST}:${nginx.port}`)).find((c) => c.name === 'sg_fa')!;
     expect(cookie.httpOnly).toBe(true);
     expect(seen().headers).toMatchObject({ 'x-auth-user': 'john', 'x-auth-actor': 'jill', 'x-auth-audit-name': 'jill$john' });
+
+    // shop's cookie on another tenant's host: not signed in there.
+    const elsewhere = await fetch(`${world.url}/auth/verify`, { headers: { cookie: `sg_fa=${cookie.value}`, 'x-forwarded-host': 'mart.example.test', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/' } });
+    expect(elsewhere.status).toBe(401);
 
     await world.ops.closeSupport({ tenant: 'shop', username: 'admin' });
     const after = await through('/dashboard', { cookie: `sg_fa=${cookie.value}` });
