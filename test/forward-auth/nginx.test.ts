@@ -1,12 +1,10 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
-import { relyingParty, signIn } from '../../bench/oidc-client.js';
-import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
+import type { OidcWorld } from '../oidc/setup.js';
+import { forwardAuthWorld, SHOP_HOST as HOST } from './world.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
-
-const HOST = 'shop.example.test';
 
 /**
  * Apps that do not speak OIDC behind real nginx (`auth_request` to /auth/verify), with real
@@ -38,26 +36,7 @@ describe('forward-auth behind real nginx', () => {
   const decisions = async () => (await world.ops.queryAudit({ tenant: 'shop', action: 'forward-auth.*' }, 500)).entries;
 
   beforeAll(async () => {
-    world = await oidcWorld('forward-auth-nginx', { TRUST_PROXY: 'loopback' });
-    const ops = world.ops;
-    await ops.createTenant({ id: 'shop', domains: [HOST] });
-    await ops.createTenant({ id: 'mart', domains: ['mart.example.test'] });
-    await ops.createUser({ tenant: 'shop', username: 'john', password: 'john-secret-pw' });
-    await ops.createUser({ tenant: 'shop', username: 'admin', password: 'admin-secret-pw', roles: ['tenant-admin'] });
-    await ops.createUser({ tenant: 'mart', username: 'bea', password: 'bea-secret-pw' });
-    await ops.setUser({ tenant: 'management', username: 'jill', scope: ['acme', 'beta', 'shop'] });
-    const token = async (tenant: string, username: string, password: string) => {
-      const clientId = `${tenant}-${username.replace('$', '-')}`;
-      const redirectUri = world.clients.acme!.redirectUri.replace('/acme/', `/${tenant}/`);
-      const { clientSecret } = await ops.createClient({ tenant, clientId, redirectUris: [redirectUri], firstParty: true });
-      const r = await signIn(await relyingParty(world.issuer(tenant), clientId, clientSecret!, redirectUri), username, password);
-      if (!r.ok) throw new Error(`${username}: ${r.error}`);
-      return r.tokens.access_token;
-    };
-    await ops.openSupport({ tenant: 'shop', username: 'admin', reason: 'nginx test' });
-    john = await token('shop', 'john', 'john-secret-pw');
-    jill = await token('shop', 'jill$john', 'jill-secret-pw');
-    bea = await token('mart', 'bea', 'bea-secret-pw');
+    ({ world, john, jill, bea } = await forwardAuthWorld('forward-auth-nginx'));
     upstream = await startEchoUpstream();
     nginx = await startNginx({ gatewayPort: world.gateway.port, upstreamPort: upstream.port, signinUrl: world.url });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });

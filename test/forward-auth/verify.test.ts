@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { relyingParty, signIn } from '../../bench/oidc-client.js';
 import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
+import { forwardAuthWorld } from './world.js';
 
 /**
  * GET /auth/verify as a proxy calls it (its forwarded headers describe the original request),
@@ -19,26 +19,7 @@ describe('forward-auth decisions', () => {
   const decisions = async () => (await world.ops.queryAudit({ tenant: 'shop', action: 'forward-auth.*' }, 200)).entries;
 
   beforeAll(async () => {
-    world = await oidcWorld('forward-auth-verify', { TRUST_PROXY: 'loopback' });
-    // Tenants served on their own hosts; jill's scope takes in shop.
-    const ops = world.ops;
-    await ops.createTenant({ id: 'shop', domains: ['shop.example.test'] });
-    await ops.createTenant({ id: 'mart', domains: ['mart.example.test'] });
-    await ops.createUser({ tenant: 'shop', username: 'john', password: 'john-secret-pw' });
-    await ops.createUser({ tenant: 'shop', username: 'admin', password: 'admin-secret-pw', roles: ['tenant-admin'] });
-    await ops.createUser({ tenant: 'mart', username: 'bea', password: 'bea-secret-pw' });
-    await ops.setUser({ tenant: 'management', username: 'jill', scope: ['acme', 'beta', 'shop'] });
-    const token = async (tenant: string, username: string, password: string) => {
-      const redirectUri = world.clients.acme!.redirectUri.replace('/acme/', `/${tenant}/`);
-      const { clientSecret } = await ops.createClient({ tenant, clientId: `${tenant}-${username.replace('$', '-')}`, redirectUris: [redirectUri], firstParty: true });
-      const r = await signIn(await relyingParty(world.issuer(tenant), `${tenant}-${username.replace('$', '-')}`, clientSecret!, redirectUri), username, password);
-      if (!r.ok) throw new Error(`${username}: ${r.error}`);
-      return r.tokens.access_token;
-    };
-    await ops.openSupport({ tenant: 'shop', username: 'admin', reason: 'forward-auth test' });
-    john = await token('shop', 'john', 'john-secret-pw');
-    jill = await token('shop', 'jill$john', 'jill-secret-pw');
-    bea = await token('mart', 'bea', 'bea-secret-pw');
+    ({ world, john, jill, bea } = await forwardAuthWorld('forward-auth-verify'));
   }, 60_000);
   afterAll(async () => {
     await world?.stop();
