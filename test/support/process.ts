@@ -6,13 +6,20 @@ export class RunningProcess {
   stdout = '';
   stderr = '';
   readonly exited: Promise<number | null>;
+  /** The signal that ended the process, when one did (exit code null). */
+  exitSignal: NodeJS.Signals | null = null;
   private readonly child: ChildProcessWithoutNullStreams;
 
   constructor(command: string, args: string[], env: NodeJS.ProcessEnv) {
     this.child = spawn(command, args, { cwd: packageRoot(), env });
     this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.exitSignal = signal;
+        resolve(code);
+      }),
+    );
   }
 
   async waitForOutput(text: string, timeoutMs = 20000): Promise<void> {
@@ -26,6 +33,12 @@ export class RunningProcess {
 
   signal(sig: NodeJS.Signals): void {
     this.child.kill(sig);
+  }
+
+  /** "0", or how it ended otherwise with the end of its stderr (a failing test's message). */
+  async ending(): Promise<string> {
+    const code = await this.exited;
+    return code === 0 ? '0' : `exit code ${code}, signal ${this.exitSignal}; stderr: ${this.stderr.slice(-1500)}`;
   }
 
   /** Kills the process if a test failed half-way. */
