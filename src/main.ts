@@ -8,7 +8,7 @@ import { createApp } from './http/app.js';
 import { retryAfterWhenUnavailable } from './http/errors.js';
 import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
-import { forwardAuthRoutes } from './http/forward-auth.js';
+import { forwardAuthRoutes, forwardAuthVerify } from './http/forward-auth.js';
 import { apiRoutes } from './http/api/index.js';
 import { consoleRoutes } from './http/console/index.js';
 import { FORWARD_AUTH_CLIENT_ID, forwardAuthPaths, withConsoleClient } from './http/console/console-client.js';
@@ -116,22 +116,24 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const digestSource = { store: new RedisDigestStore(redis, config.redis.prefix), keyring: new DigestKeyring(loadAuditDigestPublicKeys(config)) };
   /** Where this process answers itself (the console reaches its own issuer there). */
   let listeningPort = config.port;
+  const forwardAuth = {
+    pool, domain, logger,
+    browser: {
+      publicUrl: config.publicUrl,
+      sessions: new ForwardAuthSessions(redis, config.redis.prefix, domain.clock),
+      signIn: new ConsoleSignIn({ publicUrl: config.publicUrl, internalOrigin: () => `http://127.0.0.1:${listeningPort}`, client: { id: FORWARD_AUTH_CLIENT_ID, callback: () => forwardAuthPaths(config.publicUrl).callback } }),
+    },
+  };
   const app = createApp({
     config,
     redis,
     logger,
     isBootstrapped: () => bootstrapped,
     isShuttingDown: () => shuttingDown,
+    hotRouters: [forwardAuthVerify(forwardAuth)],
     routers: [
       retryAfterWhenUnavailable(),
-      forwardAuthRoutes({
-        pool, domain, logger,
-        browser: {
-          publicUrl: config.publicUrl,
-          sessions: new ForwardAuthSessions(redis, config.redis.prefix, domain.clock),
-          signIn: new ConsoleSignIn({ publicUrl: config.publicUrl, internalOrigin: () => `http://127.0.0.1:${listeningPort}`, client: { id: FORWARD_AUTH_CLIENT_ID, callback: () => forwardAuthPaths(config.publicUrl).callback } }),
-        },
-      }),
+      forwardAuthRoutes(forwardAuth),
       issuerRoutes({
         pool,
         domain,

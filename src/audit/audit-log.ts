@@ -83,7 +83,8 @@ export class AuditLog {
         const batch = queue.pending.splice(0, MAX_BATCH);
         try {
           const entries = await this.append(tenant, queue, batch);
-          for (const entry of entries) this.logger?.info('audit', { audience: 'audit', entry });
+          // Winston formats a line before its transport drops it by level: ask first (SIEM runs at info).
+          if (this.logger?.isInfoEnabled()) for (const entry of entries) this.logger.info('audit', { audience: 'audit', entry });
           batch.forEach((p, i) => p.resolve(entries[i]!));
           this.notify(entries);
         } catch (err) {

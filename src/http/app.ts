@@ -15,6 +15,12 @@ export interface AppDeps {
   /** What people and relying parties reach: the issuers, their pages, health. */
   routers: Router[];
   /**
+   * Answers for machines that carry no page and no body worth securing (forward-auth's
+   * `/auth/verify`, asked by the proxy for every request of the apps behind it): mounted before
+   * helmet's dozen page headers, with request ids. Anything else they do not answer falls through.
+   */
+  hotRouters?: Router[];
+  /**
    * The admin group (the JSON API and console the next features bring) under /admin: answered
    * in JSON only, whatever the Accept header, and kept apart from the public routes.
    */
@@ -34,13 +40,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
-  app.use(helmet());
   app.use(requestId);
   app.use((_req, res, next) => {
     // While shutting down, keep-alive clients are told to reconnect elsewhere.
     if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
     next();
   });
+  for (const router of deps.hotRouters ?? []) app.use(router);
+  app.use(helmet());
   app.use(healthRoutes(deps.redis, deps.isBootstrapped));
   for (const router of deps.routers) app.use(router);
   const admin = express.Router();

@@ -209,9 +209,19 @@ function browserSignIn(deps: ForwardAuthDeps, router: Router): void {
   });
 }
 
-export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
+/**
+ * The refusal the proxy acts on: nginx reads only the status; Traefik shows the body to the
+ * browser, so it says why in the catalogue's words. Answered here, not by the error handler:
+ * a refusal is an ordinary answer on this path, at the rate the apps behind the proxy get requests.
+ */
+function refuse(res: Response, e: AppError): void {
+  if (e.status === 401) res.set('WWW-Authenticate', 'Bearer realm="supportgate"');
+  res.status(e.status).json({ error: e.code.toLowerCase(), message: e.message, requestId: res.locals.requestId as string | undefined });
+}
+
+/** `GET /auth/verify`: mounted ahead of the page middleware (see AppDeps.hotRouters). */
+export function forwardAuthVerify(deps: ForwardAuthDeps): Router {
   const router = Router();
-  if (deps.browser) browserSignIn(deps, router);
   router.get('/auth/verify', async function verify(req, res, next) {
     res.set('Cache-Control', 'no-store');
     let original: Original | null = null;
@@ -243,16 +253,21 @@ export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
     } catch (err) {
       const e = toAppError(err);
       if (e.status >= 500) return next(err);
-      if (e.status === 401) res.set('WWW-Authenticate', 'Bearer realm="supportgate"');
       try {
         // The untrusted caller is not recorded: it could fill the log with anything.
         if (e.key !== 'FORWARD_AUTH_UNTRUSTED') await record(e.status, e.message.slice(0, 500));
       } catch (auditErr) {
         return next(auditErr);
       }
-      res.locals.pages = false;
-      next(e);
+      refuse(res, e);
     }
   });
+  return router;
+}
+
+/** Browser sign-in for the apps behind the proxy (`/auth/signin`, `/auth/callback`, `/auth/complete`, `/auth/signout`). */
+export function forwardAuthRoutes(deps: ForwardAuthDeps): Router {
+  const router = Router();
+  if (deps.browser) browserSignIn(deps, router);
   return router;
 }

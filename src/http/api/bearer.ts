@@ -15,6 +15,7 @@ import { AppError } from '../../errors.js';
 import type { ProviderPool } from '../../oidc/pool.js';
 import { oidcRequest, withOidcRequest } from '../../oidc/request-context.js';
 import { auditIdentity, type SupportSession } from '../../support-access/sessions.js';
+import type { User } from '../../users/users.js';
 
 /** The caller of one API request. */
 export interface Caller {
@@ -36,7 +37,7 @@ export interface BearerDeps {
 }
 
 type Found =
-  | { kind: 'user'; token: AccessToken; stamp: SupportSession | null }
+  | { kind: 'user'; token: AccessToken; stamp: SupportSession | null; user: User | null }
   | { kind: 'client'; token: ClientCredentials };
 
 const invalid = () => new AppError('INVALID_TOKEN');
@@ -60,16 +61,17 @@ async function issuerOf(pool: ProviderPool, tenant: string): Promise<Provider> {
  * its grant still there and its own. The adapter re-checks a support session's token on find
  * (no token once the access ended); its stamp is what this request read, never assumed absent.
  */
-async function findToken(provider: Provider, value: string): Promise<Found> {
+async function findToken(deps: BearerDeps, tenant: string, provider: Provider, value: string): Promise<Found> {
   const token = await provider.AccessToken.find(value);
   if (token) {
     // Proof-of-possession (DPoP, mTLS) is not checked here: such tokens are not for this API.
     if (!token.isValid || token.isSenderConstrained() || !token.accountId) throw invalid();
-    const grant = await provider.Grant.find(token.grantId, { ignoreExpiration: true });
+    // The grant and the user, read together (one round trip; the user is checked in userCaller).
+    const [grant, user] = await Promise.all([provider.Grant.find(token.grantId, { ignoreExpiration: true }), deps.domain.users.get(tenant, token.accountId)]);
     if (!grant || grant.isExpired || grant.clientId !== token.clientId || grant.accountId !== token.accountId) throw invalid();
     const stamp = oidcRequest()?.tokens.get(value);
     if (stamp === undefined) throw invalid(); // not read through this request's adapter: refuse
-    return { kind: 'user', token, stamp };
+    return { kind: 'user', token, stamp, user };
   }
   const machine = await provider.ClientCredentials.find(value);
   if (!machine || !machine.isValid || machine.isSenderConstrained() || !machine.clientId) throw invalid();
@@ -80,8 +82,7 @@ const scopesOf = (scope: string | undefined) => (scope ?? '').split(' ').filter(
 
 /** A person's token: the user, read now (enabled), as itself or through a support session. */
 async function userCaller(deps: BearerDeps, tenant: string, found: Extract<Found, { kind: 'user' }>): Promise<Omit<Caller, 'audit'> & { who: ReturnType<typeof auditIdentity> }> {
-  const { token, stamp } = found;
-  const user = await deps.domain.users.get(tenant, token.accountId);
+  const { token, stamp, user } = found;
   if (!user || !user.enabled) throw invalid();
   if (stamp && (stamp.tenant !== tenant || stamp.target.id !== user.id)) throw invalid();
   const scopes = scopesOf(token.scope);
@@ -123,7 +124,7 @@ export async function identifyCaller(deps: BearerDeps, req: Request, res: Respon
   const provider = await issuerOf(deps.pool, tenant);
   // The adapter keeps what it read (support stamps) in the request state: one per API request.
   return withOidcRequest(async () => {
-    const found = await findToken(provider, value);
+    const found = await findToken(deps, tenant, provider, value);
     const { who, ...caller } = found.kind === 'user' ? await userCaller(deps, tenant, found) : await clientCaller(deps, tenant, found.token);
     return { ...caller, audit: auditContextOf(req, res, who, caller.clientId) };
   });
