@@ -13,12 +13,12 @@ import type { ProviderPool } from '../oidc/pool.js';
 import { supportModeOf } from '../settings/settings.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { parse as parseCookies } from 'cookie';
-import { mayStay } from '../support-access/may-enter.js';
 import { auditIdentity } from '../support-access/sessions.js';
 import { identifyCaller, type Caller } from './api/bearer.js';
 import { FORWARD_AUTH_CLIENT_ID } from './console/console-client.js';
 import type { ConsoleSignIn } from './console/sign-in.js';
 import { newId, parseTenantId, type ForwardAuthSessions } from './forward-auth-sessions.js';
+import { stillSignedIn } from './signed-in.js';
 
 export interface ForwardAuthDeps {
   pool: ProviderPool;
@@ -88,8 +88,9 @@ function identityHeaders(res: Response, caller: Caller): void {
 
 /**
  * The browser's forward-auth session (cookie `sg_fa` on the app's host): of this host's tenant,
- * its user still enabled, and a support session still allowed by the rule its tokens obey
- * (`mayStay`). When that no longer holds the session is deleted: the cookie is dead.
+ * and still signed in by the console's rule (`stillSignedIn`: user enabled, no suspension or
+ * password set since the sign-in, a support session still allowed as its tokens are). When that
+ * no longer holds the session is deleted: the cookie is dead.
  */
 async function cookieCaller(deps: ForwardAuthDeps, req: Request, res: Response, tenant: string): Promise<Caller> {
   const browser = deps.browser!;
@@ -97,17 +98,12 @@ async function cookieCaller(deps: ForwardAuthDeps, req: Request, res: Response, 
   if (!ref || ref.tenant !== tenant) throw new AppError('TOKEN_MISSING');
   const session = await browser.sessions.get(tenant, ref.id);
   if (!session) throw new AppError('INVALID_TOKEN');
-  const identity = session.identity;
-  const user = await deps.domain.users.get(tenant, identity.userId);
-  let support: { actor: { id: string; username: string } } | null = null;
-  if (user && user.enabled && identity.support) {
-    const decision = await mayStay(deps.domain, { tenant, actor: identity.support.actor, target: { id: user.id }, startedAt: identity.support.startedAt });
-    if (decision.ok) support = { actor: identity.support.actor };
-  }
-  if (!user || !user.enabled || (identity.support && !support)) {
+  const signedIn = await stillSignedIn(deps.domain, tenant, session.identity);
+  if (!signedIn.ok) {
     await browser.sessions.end(tenant, ref.id);
     throw new AppError('INVALID_TOKEN');
   }
+  const { user, support } = signedIn;
   const who = auditIdentity(user, support);
   return {
     tenant,

@@ -10,7 +10,6 @@ import type { Domain } from '../../domain.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { getSettings, type Settings } from '../../settings/settings.js';
-import { mayStay } from '../../support-access/may-enter.js';
 import { auditIdentity } from '../../support-access/sessions.js';
 import { MANAGEMENT_TENANT } from '../../tenants/tenants.js';
 import type { PublicUser } from '../../users/users.js';
@@ -18,6 +17,7 @@ import { toPublicUser } from '../../users/users.js';
 import type { ConsoleFrame, NavItem } from '../../views/console/layout.js';
 import { renderPage } from '../../views/render.js';
 import type { IssuerLocals } from '../issuers.js';
+import { stillSignedIn } from '../signed-in.js';
 import { CONSOLE_CLIENT_ID } from './console-client.js';
 import { csrfMatches, type ConsoleSession, type ConsoleSessions } from './sessions.js';
 import type { ConsoleSignIn } from './sign-in.js';
@@ -116,10 +116,10 @@ export async function flash(res: Response, c: Console, message: string): Promise
 }
 
 /**
- * Every console page but sign-in: the session must be signed in and still allowed. The user is
- * read fresh (roles, enabled); a support session is checked with the same rule as its tokens
- * (`mayStay`: window, global access, support user, scope, password change). When it no longer
- * holds, the console session ends and the click lands on the sign-in.
+ * Every console page but sign-in: the session must be signed in and still allowed
+ * (`stillSignedIn`, the rule forward-auth's cookie sessions obey too); the user is read fresh
+ * (roles, enabled). When it no longer holds, the console session ends and the click lands on the
+ * sign-in.
  */
 export function requireSignIn(deps: ConsoleDeps): RequestHandler {
   const { domain, sessions } = deps;
@@ -136,19 +136,9 @@ export function requireSignIn(deps: ConsoleDeps): RequestHandler {
       };
       const identity = loaded?.session.identity;
       if (!loaded || !identity) return void (await toSignIn(false));
-      const [user, tenantRecord] = await Promise.all([domain.users.get(tenant, identity.userId), domain.tenants.get(tenant)]);
-      if (!user || !user.enabled || !tenantRecord) return void (await toSignIn(true));
-      // A suspension since the sign-in ended it (the tenant may be active again by now).
-      if (tenantRecord.suspendedAt && Date.parse(tenantRecord.suspendedAt) >= identity.signedInAt) return void (await toSignIn(true));
-      let support: Console['support'] = null;
-      if (identity.support) {
-        const decision = await mayStay(domain, { tenant, actor: identity.support.actor, target: { id: user.id }, startedAt: identity.support.startedAt });
-        if (!decision.ok) return void (await toSignIn(true));
-        support = { actor: identity.support.actor, until: decision.until };
-      } else if (user.passwordChangedAt && Date.parse(user.passwordChangedAt) > Math.max(identity.signedInAt, identity.ownPasswordChangeAt ?? 0)) {
-        // Someone set this user's password since the sign-in (one's own change re-stamps the session).
-        return void (await toSignIn(true));
-      }
+      const signedIn = await stillSignedIn(domain, tenant, identity);
+      if (!signedIn.ok) return void (await toSignIn(true));
+      const { user, support } = signedIn;
       const publicUser = toPublicUser(user);
       const who = auditIdentity({ id: user.id, username: user.username, tenant }, support);
       const audit: AuditContext = { who: who.who, actor: who.actor, channel: 'console', clientAddress: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 500) ?? null, clientId: CONSOLE_CLIENT_ID, requestId: (res.locals.requestId as string | undefined) ?? null };
