@@ -40,6 +40,12 @@ export interface Config {
     knownAddressDays: number;
   };
   audit: { retentionDays: number; digestEveryEntries: number; digestEverySeconds: number };
+  forwardAuth: {
+    /** A header (set by the proxy) naming the tenant of a request; null: the tenant whose domain the host is. */
+    tenantHeader: string | null;
+    /** Lifetime of the signed X-Auth-Token for the upstream app; 0: none is sent. */
+    tokenSeconds: number;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -74,6 +80,8 @@ const ENV_NAMES: Record<string, string> = {
   AUDIT_RETENTION_DAYS: 'audit.retentionDays',
   AUDIT_DIGEST_EVERY_ENTRIES: 'audit.digestEveryEntries',
   AUDIT_DIGEST_EVERY_SECONDS: 'audit.digestEverySeconds',
+  FORWARD_AUTH_TENANT_HEADER: 'forwardAuth.tenantHeader',
+  FORWARD_AUTH_TOKEN_SECONDS: 'forwardAuth.tokenSeconds',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 const ENV_OF_PATH = Object.fromEntries(Object.entries(ENV_NAMES).map(([env, path]) => [path, env]));
@@ -185,6 +193,16 @@ const schema = z.object({
     knownAddressDays: integer(1, 365),
   }),
   audit: z.object({ retentionDays: integer(0, 36500), digestEveryEntries: integer(1, 1_000_000), digestEverySeconds: integer(1, 86400) }),
+  forwardAuth: z.object({
+    tenantHeader: z.preprocess(
+      (v) => (v === 'null' || v === '' ? null : v),
+      z.union([z.null(), z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name (letters, digits, -)')]),
+    ),
+    tokenSeconds: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+      z.number({ error: 'must be 0 (no token) or 10 to 300 seconds' }).int('must be 0 (no token) or 10 to 300 seconds').refine((n) => n === 0 || (n >= 10 && n <= 300), 'must be 0 (no token) or 10 to 300 seconds'),
+    ),
+  }),
   shutdownTimeoutMs: integer(0, 600000),
 });
 
@@ -287,6 +305,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     keys: c.keys,
     login: c.login,
     audit: c.audit,
+    forwardAuth: { tenantHeader: c.forwardAuth.tenantHeader?.toLowerCase() ?? null, tokenSeconds: c.forwardAuth.tokenSeconds },
     shutdownTimeoutMs: c.shutdownTimeoutMs,
   };
 }

@@ -9,6 +9,7 @@ import { retryAfterWhenUnavailable } from './http/errors.js';
 import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
 import { forwardAuthRoutes, forwardAuthVerify } from './http/forward-auth.js';
+import { UpstreamTokens } from './http/forward-auth-token.js';
 import { apiRoutes } from './http/api/index.js';
 import { consoleRoutes } from './http/console/index.js';
 import { FORWARD_AUTH_CLIENT_ID, forwardAuthPaths, withConsoleClient } from './http/console/console-client.js';
@@ -118,6 +119,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let listeningPort = config.port;
   const forwardAuth = {
     pool, domain, logger,
+    tenantHeader: config.forwardAuth.tenantHeader,
+    upstreamTokens: config.forwardAuth.tokenSeconds > 0 ? new UpstreamTokens(keys.jwks, config.publicUrl, config.forwardAuth.tokenSeconds, domain.clock) : null,
     browser: {
       publicUrl: config.publicUrl,
       sessions: new ForwardAuthSessions(redis, config.redis.prefix, domain.clock),

@@ -1,8 +1,8 @@
 /**
  * Forward-auth (SPEC §5): a reverse proxy (nginx `auth_request`, Traefik ForwardAuth, Envoy
  * ext_authz) asks `GET /auth/verify` whether the request it holds may pass, and who it is. One
- * decision is the named steps readOriginal → tenantOfHost → identify → applyMode → record →
- * answer; 200 with the identity headers, 401 not signed in (or the access ended), 403 forbidden.
+ * decision is the named steps readOriginal → tenantOfRequest → identify → applyMode →
+ * identityHeaders → record → answer; 200 with the identity headers, 401 not signed in (or the access ended), 403 forbidden.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AuditContext } from '../audit/audited.js';
@@ -19,6 +19,7 @@ import { FORWARD_AUTH_CLIENT_ID } from './console/console-client.js';
 import type { ConsoleSignIn } from './console/sign-in.js';
 import { newId, parseTenantId, type ForwardAuthSessions } from './forward-auth-sessions.js';
 import { stillSignedIn } from './signed-in.js';
+import type { UpstreamTokens } from './forward-auth-token.js';
 
 export interface ForwardAuthDeps {
   pool: ProviderPool;
@@ -26,6 +27,10 @@ export interface ForwardAuthDeps {
   logger: Logger;
   /** Browser sign-in for the apps behind the proxy (absent: bearer tokens only). */
   browser?: { sessions: ForwardAuthSessions; signIn: ConsoleSignIn; publicUrl: string } | undefined;
+  /** FORWARD_AUTH_TENANT_HEADER (lower case), if the proxy names the tenant in a header. */
+  tenantHeader?: string | null | undefined;
+  /** X-Auth-Token for the upstream (FORWARD_AUTH_TOKEN_SECONDS > 0). */
+  upstreamTokens?: UpstreamTokens | null | undefined;
 }
 
 /** The cookie of a browser signed in for one tenant's apps (on the app's host), and of a sign-in under way (on the gateway's). */
@@ -58,6 +63,18 @@ function readOriginal(req: Request): Original {
   return { method, uri, host };
 }
 
+/**
+ * The tenant of the proxied request: the one the proxy names in FORWARD_AUTH_TENANT_HEADER when
+ * that is configured and sent, else the one whose domain the host is.
+ */
+async function tenantOfRequest(deps: ForwardAuthDeps, req: Request, original: Original): Promise<string> {
+  const named = deps.tenantHeader ? first(req.get(deps.tenantHeader)) : undefined;
+  if (named === undefined) return tenantOfHost(deps, original.host);
+  const tenant = /^[a-z][a-z0-9-]{1,62}$/.test(named) ? await deps.domain.tenants.get(named) : null;
+  if (!tenant || tenant.status !== 'active' || tenant.id === MANAGEMENT_TENANT) throw new AppError('FORWARD_AUTH_NO_TENANT');
+  return tenant.id;
+}
+
 /** The tenant whose domain the proxied host is (`tenant create --domain`); the port does not count. */
 async function tenantOfHost(deps: ForwardAuthDeps, host: string): Promise<string> {
   const name = host.replace(/:\d+$/, '');
@@ -74,16 +91,29 @@ async function applyMode(deps: ForwardAuthDeps, caller: Caller, original: Origin
   if (mode.effective === 'read-only' && !READ_METHODS.has(original.method)) throw new AppError('FORWARD_AUTH_READ_ONLY');
 }
 
-/** The headers the upstream app reads: the user, the tenant, the support user, the audit name (and oauth2-proxy's names). */
-function identityHeaders(res: Response, caller: Caller): void {
+/**
+ * The headers the upstream app reads: the user, the tenant, the support user, the audit name (and
+ * oauth2-proxy's names), and the signed X-Auth-Token when configured, for the app's origin.
+ */
+async function identityHeaders(deps: ForwardAuthDeps, req: Request, caller: Caller, original: Original): Promise<Record<string, string>> {
   const p = caller.principal;
-  if (p.kind === 'client') return;
-  res.set('X-Auth-User', p.username);
-  res.set('X-Auth-Tenant', caller.tenant);
-  res.set('X-Auth-Audit-Name', caller.audit.who);
-  if (p.kind === 'support') res.set('X-Auth-Actor', p.actor.username);
-  res.set('X-Auth-Request-User', p.username);
-  res.set('X-Auth-Request-Preferred-Username', p.username);
+  if (p.kind === 'client') return {};
+  const headers: Record<string, string> = {
+    'X-Auth-User': p.username,
+    'X-Auth-Tenant': caller.tenant,
+    'X-Auth-Audit-Name': caller.audit.who,
+    ...(p.kind === 'support' ? { 'X-Auth-Actor': p.actor.username } : {}),
+    'X-Auth-Request-User': p.username,
+    'X-Auth-Request-Preferred-Username': p.username,
+  };
+  if (deps.upstreamTokens) {
+    const proto = first(req.get('x-forwarded-proto')) === 'https' ? 'https' : 'http';
+    headers['X-Auth-Token'] = await deps.upstreamTokens.tokenFor(
+      { tenant: caller.tenant, userId: p.userId, username: p.username, actor: p.kind === 'support' ? p.actor : null, endsAt: caller.expiresAt ?? null },
+      `${proto}://${original.host}`,
+    );
+  }
+  return headers;
 }
 
 /**
@@ -111,6 +141,7 @@ async function cookieCaller(deps: ForwardAuthDeps, req: Request, res: Response, 
     username: user.username,
     scopes: [],
     clientId: FORWARD_AUTH_CLIENT_ID,
+    expiresAt: support?.until ? Math.floor(support.until / 1000) : null,
     audit: { who: who.who, actor: who.actor, channel: 'forward-auth', clientAddress: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 500) ?? null, clientId: FORWARD_AUTH_CLIENT_ID, requestId: (res.locals.requestId as string | undefined) ?? null },
   };
 }
@@ -239,12 +270,13 @@ export function forwardAuthVerify(deps: ForwardAuthDeps): Router {
     };
     try {
       original = readOriginal(req);
-      tenant = await tenantOfHost(deps, original.host);
+      tenant = await tenantOfRequest(deps, req, original);
       caller = req.get('authorization') || !deps.browser ? await identifyCaller(deps, req, res, tenant) : await cookieCaller(deps, req, res, tenant);
       await applyMode(deps, caller, original);
+      const headers = await identityHeaders(deps, req, caller, original);
       // Fail closed: the decision is recorded before the proxy lets the request through.
       await record(200, null);
-      identityHeaders(res, caller);
+      res.set(headers);
       res.status(200).end();
     } catch (err) {
       const e = toAppError(err);

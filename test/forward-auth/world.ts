@@ -17,8 +17,8 @@ export interface ForwardAuthWorld {
  * A gateway trusting loopback proxies, with tenants served on their own hosts: shop (john, admin;
  * support opened by admin, jill's scope takes it in) and mart (bea), and real tokens of each.
  */
-export async function forwardAuthWorld(name: string): Promise<ForwardAuthWorld> {
-  const world = await oidcWorld(name, { TRUST_PROXY: 'loopback' });
+export async function forwardAuthWorld(name: string, env: Record<string, string> = {}): Promise<ForwardAuthWorld> {
+  const world = await oidcWorld(name, { TRUST_PROXY: 'loopback', ...env });
   const ops = world.ops;
   await ops.createTenant({ id: 'shop', domains: [SHOP_HOST] });
   await ops.createTenant({ id: 'mart', domains: [MART_HOST] });

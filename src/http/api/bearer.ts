@@ -29,6 +29,8 @@ export interface Caller {
   scopes: string[];
   /** The client the token was issued to. */
   clientId: string;
+  /** When the credential stops working at the latest (epoch seconds; null: not known here). */
+  expiresAt?: number | null;
 }
 
 export interface BearerDeps {
@@ -89,7 +91,7 @@ async function userCaller(deps: BearerDeps, tenant: string, found: Extract<Found
   const principal: Caller['principal'] = stamp
     ? { kind: 'support', tenant, userId: user.id, username: user.username, actor: stamp.actor }
     : { kind: 'user', tenant, userId: user.id, username: user.username, roles: user.roles, scopes };
-  return { tenant, principal, username: user.username, scopes, clientId: token.clientId!, who: auditIdentity(user, stamp) };
+  return { tenant, principal, username: user.username, scopes, clientId: token.clientId!, expiresAt: token.exp ?? null, who: auditIdentity(user, stamp) };
 }
 
 /** A client's own token: the client must still be registered, its scopes cut to what it still has. */
