@@ -36,6 +36,11 @@ export const ERRORS = {
   TENANT_SUSPENDED: { status: 403, refines: 'FORBIDDEN', message: 'tenant "{tenant}" is suspended' },
   MANAGEMENT_NOT_SUSPENDABLE: { status: 403, refines: 'FORBIDDEN', message: 'the management tenant can never be suspended' },
   MANAGEMENT_NEVER_TARGET: { status: 400, refines: 'INVALID_INPUT', message: 'the management tenant is never a support target' },
+  COOKIE_DOMAIN_INVALID: { status: 400, refines: 'INVALID_INPUT', message: 'cookie domain "{domain}" must be a host name of at least two labels, such as shop.example' },
+  COOKIE_DOMAIN_NOT_OWN: { status: 400, refines: 'INVALID_INPUT', message: 'cookie domain "{domain}" is neither a domain of tenant "{tenant}" nor a parent of one (its domains: {domains})' },
+  COOKIE_DOMAIN_MANAGEMENT: { status: 400, refines: 'INVALID_INPUT', message: 'the management tenant has no forward-auth apps: it takes no cookie domain' },
+  COOKIE_DOMAIN_COVERS_OTHER: { status: 409, refines: 'DOMAIN_TAKEN', message: `cookie domain "{domain}" covers "{covered}" of tenant "{tenant}": the sign-in cookie would reach that tenant's apps` },
+  DOMAIN_UNDER_COOKIE_DOMAIN: { status: 409, refines: 'DOMAIN_TAKEN', message: `domain "{domain}" lies under the cookie domain "{cookieDomain}" of tenant "{tenant}": that tenant's sign-in cookie would reach it` },
 
   // Users.
   USER_NOT_FOUND: { status: 404, message: 'user "{username}" not found in tenant "{tenant}"' },

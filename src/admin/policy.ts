@@ -15,6 +15,8 @@ export const ADMIN_ACTIONS = [
   'tenant.list',
   'tenant.suspend',
   'tenant.resume',
+  /** Tenant properties that are no status: the forward-auth cookie domain. */
+  'tenant.update',
   'user.create',
   /** Enable/disable, roles, scope. */
   'user.update',
@@ -173,6 +175,7 @@ const USER_RULES: Record<AdminAction, UserRule> = {
   'tenant.list': platformAdmin,
   'tenant.suspend': platformAdmin,
   'tenant.resume': platformAdmin,
+  'tenant.update': platformAdmin,
   'user.create': directory,
   'user.update': directory,
   // §2: a support session may not change passwords (decided before); a user may change its own.
@@ -223,7 +226,7 @@ export const API_SCOPES = {
   'clients:read': ['client.list'],
   'clients:write': ['client.create', 'client.update', 'client.rotate-secret'],
   'tenants:read': ['tenant.list'],
-  'tenants:write': ['tenant.create', 'tenant.suspend', 'tenant.resume'],
+  'tenants:write': ['tenant.create', 'tenant.suspend', 'tenant.resume', 'tenant.update'],
   'settings:write': ['settings.set', 'settings.set-tenant-mode'],
 } as const satisfies Record<ApiScopeValue, readonly AdminAction[]>;
 

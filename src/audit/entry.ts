@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   'tenant.created',
   'tenant.suspended',
   'tenant.resumed',
+  /** A tenant property other than its status changed (the forward-auth cookie domain). */
+  'tenant.updated',
   'user.created',
   'user.updated',
   'client.created',

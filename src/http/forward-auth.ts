@@ -11,11 +11,13 @@ import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ProviderPool } from '../oidc/pool.js';
 import { supportModeOf } from '../settings/settings.js';
-import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
+import { cookieDomainOf, isSameOrUnder, MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import { parse as parseCookies } from 'cookie';
 import { auditIdentity } from '../support-access/sessions.js';
 import { identifyCaller, type Caller } from './api/bearer.js';
-import { FORWARD_AUTH_CLIENT_ID } from './console/console-client.js';
+import { FORWARD_AUTH_CLIENT_ID, forwardAuthPaths } from './console/console-client.js';
+import { MessagePage } from '../views/messages.js';
+import { renderPage } from '../views/render.js';
 import type { ConsoleSignIn } from './console/sign-in.js';
 import { newId, parseTenantId, type ForwardAuthSessions } from './forward-auth-sessions.js';
 import { stillSignedIn } from './signed-in.js';
@@ -146,6 +148,15 @@ async function cookieCaller(deps: ForwardAuthDeps, req: Request, res: Response, 
   };
 }
 
+const hostName = (host: string) => host.replace(/:\d+$/, '').toLowerCase();
+
+/** The tenant's cookie domain when `host` is it or under it (else the cookie stays the host's). */
+async function cookieDomainFor(deps: ForwardAuthDeps, tenant: string, host: string): Promise<string | null> {
+  const record = await deps.domain.tenants.get(tenant);
+  const domain = record ? cookieDomainOf(record) : null;
+  return domain && isSameOrUnder(host, domain) ? domain : null;
+}
+
 /** `rd`: an http(s) address on a domain of an active tenant served here (no open redirect). */
 async function returnAddress(deps: ForwardAuthDeps, rd: unknown): Promise<{ url: URL; tenant: string }> {
   let url: URL;
@@ -207,7 +218,8 @@ function browserSignIn(deps: ForwardAuthDeps, router: Router): void {
     }
   });
 
-  // On the app's host (routed there by the proxy): the code becomes this host's cookie.
+  // On the app's host (routed there by the proxy): the code becomes this host's cookie, or the
+  // cookie of the tenant's cookie domain when the host is under it (one sign-in for all its apps).
   router.get('/auth/complete', pages, async function complete(req, res, next) {
     try {
       const original = readOriginal(req);
@@ -215,21 +227,59 @@ function browserSignIn(deps: ForwardAuthDeps, router: Router): void {
       const taken = ref ? await browser.sessions.takeOver(ref.tenant, ref.id) : null;
       if (!ref || !taken) throw new AppError('FORWARD_AUTH_SIGN_IN_EXPIRED');
       const rd = new URL(taken.rd);
+      const host = hostName(original.host);
       // The code is good only on the host it was made for.
-      if (rd.hostname.toLowerCase() !== original.host.replace(/:\d+$/, '') || (await tenantOfHost(deps, original.host)) !== ref.tenant) throw new AppError('FORWARD_AUTH_SIGN_IN_EXPIRED');
-      res.cookie(SESSION_COOKIE, `${ref.tenant}.${taken.sessionId}`, { path: '/', httpOnly: true, sameSite: 'lax', secure: rd.protocol === 'https:', maxAge: 8 * 3600_000 });
+      if (rd.hostname.toLowerCase() !== host || (await tenantOfHost(deps, original.host)) !== ref.tenant) throw new AppError('FORWARD_AUTH_SIGN_IN_EXPIRED');
+      const domain = await cookieDomainFor(deps, ref.tenant, host);
+      // A host-only cookie of an earlier sign-in would be sent first and shadow the new one.
+      if (domain) res.clearCookie(SESSION_COOKIE, { path: '/' });
+      res.cookie(SESSION_COOKIE, `${ref.tenant}.${taken.sessionId}`, { path: '/', httpOnly: true, sameSite: 'lax', secure: rd.protocol === 'https:', maxAge: 8 * 3600_000, ...(domain ? { domain } : {}) });
       res.redirect(303, rd.href);
     } catch (err) {
       next(err);
     }
   });
 
+  // On the app's host: the forward-auth session ends here, the issuer's session at its
+  // end_session endpoint (as the console signs out), which then shows /auth/signed-out.
   router.get('/auth/signout', pages, async function signOut(req, res, next) {
     try {
       const ref = parseTenantId(parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE]);
+      const session = ref ? await browser.sessions.get(ref.tenant, ref.id) : null;
       if (ref) await browser.sessions.end(ref.tenant, ref.id);
+      let app: string | null = null;
+      try {
+        const original = readOriginal(req);
+        app = `${first(req.get('x-forwarded-proto')) === 'https' ? 'https' : 'http'}://${original.host}/`;
+        const tenant = ref?.tenant ?? (await tenantOfHost(deps, original.host).catch(() => null));
+        const domain = tenant ? await cookieDomainFor(deps, tenant, hostName(original.host)) : null;
+        if (domain) res.clearCookie(SESSION_COOKIE, { path: '/', domain });
+      } catch {
+        // Not through a trusted proxy: the session still ends, there is no app to go back to.
+      }
       res.clearCookie(SESSION_COOKIE, { path: '/' });
-      res.type('text/plain').send('Signed out.');
+      const signedOut = new URL(forwardAuthPaths(browser.publicUrl).signedOut);
+      if (!session?.identity.idToken) {
+        if (app) signedOut.searchParams.set('rd', app);
+        return void res.redirect(303, signedOut.href);
+      }
+      const end = new URL(`${browser.publicUrl}/t/${session.tenant}/session/end`);
+      end.searchParams.set('client_id', FORWARD_AUTH_CLIENT_ID);
+      end.searchParams.set('id_token_hint', session.identity.idToken);
+      end.searchParams.set('post_logout_redirect_uri', signedOut.href);
+      if (app) end.searchParams.set('state', app);
+      res.redirect(303, end.href);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // On the gateway's origin, after the issuer's sign-out: a way back to the app (a tenant domain only).
+  router.get('/auth/signed-out', pages, async function signedOut(req, res, next) {
+    try {
+      const back = await returnAddress(deps, req.query.state ?? req.query.rd).catch(() => null);
+      const link = back ? { href: new URL('/', back.url).href, label: `Back to ${back.url.host}` } : undefined;
+      res.type('html').send(renderPage(MessagePage({ title: 'Signed out', message: 'You are signed out of the applications behind this gateway.', link })));
     } catch (err) {
       next(err);
     }

@@ -2,11 +2,16 @@ import { CardPage } from './document.js';
 import { renderPage } from './render.js';
 
 /** A page that only tells: an error, a refusal, "you are signed out". */
-export function MessagePage(props: { title: string; message: string }) {
+export function MessagePage(props: { title: string; message: string; link?: { href: string; label: string } | undefined }) {
   return (
     <CardPage title={props.title}>
       <h1>{props.title}</h1>
       <p>{props.message}</p>
+      {props.link ? (
+        <p>
+          <a href={props.link.href}>{props.link.label}</a>
+        </p>
+      ) : null}
     </CardPage>
   );
 }

@@ -32,11 +32,12 @@ type Row = AdminAction | typeof SELF;
  * Written by hand from SPEC §1-§2, not from the policy: Y allowed, . refused; columns in WHO order.
  *                                 user   t-admin auditor p-admin p-audit staff  m-tadm session operator client */
 const EXPECTED: Record<Row, readonly string[]> = {
-  // §1 platform admin: "tenants"; nobody in a tenant creates, lists or suspends tenants.
+  // §1 platform admin: "tenants"; nobody in a tenant creates, lists, suspends or changes tenants.
   'tenant.create':               ['...', '...', '...', 'YYY', '...', '...', '...', '...', 'YYY', '...'],
   'tenant.list':                 ['...', '...', '...', 'YYY', '...', '...', '...', '...', 'YYY', '...'],
   'tenant.suspend':              ['...', '...', '...', 'YYY', '...', '...', '...', '...', 'YYY', '...'],
   'tenant.resume':               ['...', '...', '...', 'YYY', '...', '...', '...', '...', 'YYY', '...'],
+  'tenant.update':               ['...', '...', '...', 'YYY', '...', '...', '...', '...', 'YYY', '...'],
   // §1 tenant admin "manages users ... of the tenant"; platform admin: "support users and their scopes".
   'user.create':                 ['...', 'Y..', '...', '..Y', '...', '...', '...', '...', 'YYY', '...'],
   'user.update':                 ['...', 'Y..', '...', '..Y', '...', '...', '...', '...', 'YYY', '...'],
@@ -126,6 +127,7 @@ describe('refusals say why', () => {
     ['t-admin', 'audit.query', { tenant: 'acme' }, 'auditors-only'],
     ['p-admin', 'audit.export', { tenant: 'acme' }, 'auditors-only'],
     ['t-admin', 'tenant.suspend', { tenant: 'acme' }, 'platform-admin-only'],
+    ['t-admin', 'tenant.update', { tenant: 'acme' }, 'platform-admin-only'],
     ['t-admin', 'settings.set', { tenant: 'management' }, 'platform-admin-only'],
     ['p-admin', 'settings.set', { tenant: 'acme' }, 'settings-are-global'],
     ['p-admin', 'user.password.set', { tenant: 'acme', userId: 'u-john' }, 'tenant-directory-belongs-to-tenant'],

@@ -92,9 +92,18 @@ describe('every operation of the JSON API, done by the principal it is for, reco
 
   it('the platform admin (a management token) manages tenants and reads another tenant\'s support properties', async () => {
     expect((await call('pat', 'GET', '/management/tenants', 200)).body).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'acme' })]));
-    const created = await call('pat', 'POST', '/management/tenants', 201, { id: 'globex', domains: ['globex.example.com'] });
-    expect(created.body).toMatchObject({ id: 'globex', status: 'active' });
-    expect(await entryOf('globex', 'tenant.created', created.res)).toMatchObject({ who: 'pat', outcome: 'success' });
+    const created = await call('pat', 'POST', '/management/tenants', 201, { id: 'globex', domains: ['app.globex.example.com'], cookieDomain: 'app.globex.example.com' });
+    expect(created.body).toMatchObject({ id: 'globex', status: 'active', cookieDomain: 'app.globex.example.com' });
+    expect(await entryOf('globex', 'tenant.created', created.res)).toMatchObject({ who: 'pat', outcome: 'success', details: { forwardAuthDomain: 'app.globex.example.com' } });
+    const widened = await call('pat', 'PATCH', '/management/tenants/globex', 200, { cookieDomain: 'globex.example.com' });
+    expect(widened.body).toMatchObject({ id: 'globex', cookieDomain: 'globex.example.com' });
+    expect(await entryOf('globex', 'tenant.updated', widened.res)).toMatchObject({ who: 'pat', outcome: 'success', details: { changed: ['cookieDomain'], before: 'app.globex.example.com', after: 'globex.example.com' } });
+    const cleared = await call('pat', 'PATCH', '/management/tenants/globex', 200, { cookieDomain: null });
+    expect(cleared.body).toMatchObject({ id: 'globex', cookieDomain: null });
+    // A cookie domain covering none of the tenant's domains is refused, as is a body with more than the cookie domain.
+    expect((await w.api(tokens.pat!, 'PATCH', '/management/tenants/globex', { cookieDomain: 'globex.example' })).body).toMatchObject({ error: 'invalid_input', message: expect.stringContaining('neither a domain of tenant "globex"') });
+    expect((await w.api(tokens.pat!, 'PATCH', '/management/tenants/globex', { cookieDomain: null, name: 'Globex' })).status).toBe(400);
+    expect((await w.api(tokens.admin!, 'PATCH', '/acme/tenants/acme', { cookieDomain: null })).status).toBe(403);
     const suspended = await call('pat', 'POST', '/management/tenants/globex/suspend', 200);
     expect(suspended.body).toMatchObject({ tenant: { id: 'globex', status: 'suspended' }, before: 'active', changed: true });
     expect(await entryOf('globex', 'tenant.suspended', suspended.res)).toMatchObject({ who: 'pat' });

@@ -13,6 +13,7 @@ const BODIES: Record<string, unknown> = {
   createClient: { clientId: 'backdoor', redirectUris: ['https://evil.example.com/cb'] },
   updateClient: { redirectUris: ['https://evil.example.com/cb'] },
   createTenant: { id: 'evil' },
+  updateTenant: { cookieDomain: null },
   setSetting: { value: 'inherit' },
 };
 const PARAMS: Record<string, string> = { tenant: 'acme', username: 'john', clientId: 'acme-app', id: 'acme', key: 'support.mode' };

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { seriousAxeViolations } from '../support/axe.js';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { packageRoot } from '../../src/paths.js';
@@ -18,7 +18,6 @@ export interface ConsoleWorld extends OidcWorld {
   close(): Promise<void>;
 }
 
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 
 /**
  * The oidcWorld (acme, beta, john, admin, jill, pat, ...) plus headless Chromium. Passwords are
@@ -44,15 +43,7 @@ export async function consoleWorld(name: string): Promise<ConsoleWorld> {
       await page.waitForURL((u) => u.pathname.startsWith(`/t/${tenant}/console`));
       return page;
     },
-    async axe(page) {
-      // The console's CSP allows only its own scripts: axe is evaluated, not injected as a tag.
-      await page.evaluate(axeSource);
-      const result = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
-        return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => String(n.target)) }));
-      });
-      return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-    },
+    axe: seriousAxeViolations,
     async shot(page, name) {
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
     },

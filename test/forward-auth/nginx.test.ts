@@ -1,10 +1,17 @@
+import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
 import type { OidcWorld } from '../oidc/setup.js';
 import { forwardAuthWorld, SHOP_HOST as HOST } from './world.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
+import { seriousAxeViolations } from '../support/axe.js';
+import { packageRoot } from '../../src/paths.js';
+
+/** Screenshots from the test run (test-results/, not committed; look at them). */
+const SHOTS = join(packageRoot(), 'test-results', 'forward-auth');
 
 /**
  * Apps that do not speak OIDC behind real nginx (`auth_request` to /auth/verify), with real
@@ -37,9 +44,12 @@ describe('forward-auth behind real nginx', () => {
 
   beforeAll(async () => {
     ({ world, john, jill, bea } = await forwardAuthWorld('forward-auth-nginx'));
+    // A tenant with two apps under one cookie domain: one sign-in serves both.
+    await world.ops.createTenant({ id: 'suite', domains: ['app.suite.example.test', 'admin.suite.example.test'], cookieDomain: 'suite.example.test' });
+    await world.ops.createUser({ tenant: 'suite', username: 'sam', password: 'sam-secret-pw' });
     upstream = await startEchoUpstream();
     nginx = await startNginx({ gatewayPort: world.gateway.port, upstreamPort: upstream.port, signinUrl: world.url });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP *.example.test 127.0.0.1'] });
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -115,5 +125,55 @@ describe('forward-auth behind real nginx', () => {
     expect(again.status).toBe(401);
     const denied = (await decisions()).filter((e) => e.action === 'forward-auth.denied' && e.details.path === '/dashboard');
     expect(denied.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  /** Signs in through nginx in a fresh browser context at `url` (the app sends the browser to the tenant's login). */
+  async function signInAt(url: string, username: string, password: string) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForURL(/\/interaction\//);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(url);
+    return { context, page };
+  }
+
+  it('john signs out at /auth/signout: the issuer signs him out too, the signed-out page leads back to the app, and the app asks for his password again', async () => {
+    const app = `http://${HOST}:${nginx.port}/orders`;
+    const { context, page } = await signInAt(app, 'john', 'john-secret-pw');
+    expect(await page.locator('table').textContent()).toContain('john');
+    const cookie = (await context.cookies(`http://${HOST}:${nginx.port}`)).find((c) => c.name === 'sg_fa')!;
+
+    await page.goto(`http://${HOST}:${nginx.port}/auth/signout`);
+    await page.getByRole('button', { name: 'Sign out' }).click(); // the issuer's own confirmation
+    await page.waitForURL(/\/auth\/signed-out/);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'signed-out.png') });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const back = page.getByRole('link', { name: `Back to ${HOST}:${nginx.port}` });
+    expect(await back.getAttribute('href')).toBe(`http://${HOST}:${nginx.port}/`);
+    expect((await context.cookies(`http://${HOST}:${nginx.port}`)).find((c) => c.name === 'sg_fa')).toBeUndefined();
+    // The old cookie is dead, and the issuer's session too: the next visit asks for the password.
+    expect((await through('/orders', { cookie: `sg_fa=${cookie.value}` })).status).toBe(302);
+    await page.goto(app);
+    await page.waitForURL(/\/interaction\//);
+    await expect(page.getByLabel('Password').isVisible()).resolves.toBe(true);
+    await context.close();
+  }, 60_000);
+
+  it('a tenant with a cookie domain: one sign-in on app.suite serves admin.suite, and nothing of mart or shop', async () => {
+    const { context, page } = await signInAt(`http://app.suite.example.test:${nginx.port}/`, 'sam', 'sam-secret-pw');
+    const cookie = (await context.cookies(`http://app.suite.example.test:${nginx.port}`)).find((c) => c.name === 'sg_fa')!;
+    expect(cookie.domain).toBe('.suite.example.test');
+    await page.goto(`http://admin.suite.example.test:${nginx.port}/settings`);
+    expect(page.url()).toBe(`http://admin.suite.example.test:${nginx.port}/settings`); // no sign-in on the way
+    expect(await page.locator('table').textContent()).toContain('sam');
+    expect(seen().headers).toMatchObject({ 'x-auth-user': 'sam', 'x-auth-tenant': 'suite' });
+    // The browser does not send it to shop's host; sent anyway, it means nothing there.
+    expect((await context.cookies(`http://${HOST}:${nginx.port}`)).find((c) => c.name === 'sg_fa')).toBeUndefined();
+    expect((await through('/', { cookie: `sg_fa=${cookie.value}` })).status).toBe(302);
+    await context.close();
   }, 60_000);
 });

@@ -1,18 +1,49 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { tenantView } from '../../tenants/tenants.js';
 import { collect } from '../options.js';
 import { table, type CliContext } from '../context.js';
 
+const COOKIE_DOMAIN_HELP =
+  'the parent domain the forward-auth cookie is set for, so one sign-in serves every app of the tenant under it (e.g. shop.example for app.shop.example); it must cover a domain of the tenant and no domain of another';
+
 export function registerTenantCommands(program: Command, ctx: CliContext): void {
-  const tenant = program.command('tenant').description('create, list, suspend and resume tenants');
+  const tenant = program.command('tenant').description('create, list, update, suspend and resume tenants');
 
   tenant
     .command('create <tenant>')
     .description('create a tenant (id: lowercase letter, then lowercase letters, digits or -)')
     .option('--name <name>', 'display name (default: the id)')
     .option('--domain <domain>', 'a host name that selects this tenant at login (repeatable)', collect)
-    .action(async (id: string, opts: { name?: string; domain?: string[] }) => {
-      const created = await (await ctx.operations()).createTenant({ id, name: opts.name, domains: opts.domain });
-      ctx.print(created, `created tenant ${created.id} (${created.name})${created.domains.length ? ` with domains ${created.domains.join(', ')}` : ''}`);
+    .option('--cookie-domain <domain>', COOKIE_DOMAIN_HELP)
+    .action(async (id: string, opts: { name?: string; domain?: string[]; cookieDomain?: string }) => {
+      const created = await (await ctx.operations()).createTenant({ id, name: opts.name, domains: opts.domain, cookieDomain: opts.cookieDomain });
+      const domains = created.domains.length ? ` with domains ${created.domains.join(', ')}` : '';
+      const cookie = created.cookieDomain ? ` and cookie domain ${created.cookieDomain}` : '';
+      ctx.print(created, `created tenant ${created.id} (${created.name})${domains}${cookie}`);
+    });
+
+  // Both flags write opts.cookieDomain (the last one wins), so which were given is counted apart.
+  const given = new Set<string>();
+  tenant
+    .command('update <tenant>')
+    .description("change a tenant's forward-auth cookie domain: --cookie-domain <domain> sets it, --no-cookie-domain clears it")
+    .option('--cookie-domain <domain>', COOKIE_DOMAIN_HELP)
+    .option('--no-cookie-domain', 'clear it: each app host gets its own cookie')
+    .on('option:cookie-domain', () => given.add('--cookie-domain'))
+    .on('option:no-cookie-domain', () => given.add('--no-cookie-domain'))
+    .action(async (id: string, opts: { cookieDomain?: string | boolean }) => {
+      if (given.size !== 1) throw new InvalidArgumentError('give exactly one of --cookie-domain <domain> and --no-cookie-domain');
+      const cookieDomain = typeof opts.cookieDomain === 'string' ? opts.cookieDomain : null;
+      const change = await (await ctx.operations()).updateTenant({ id, cookieDomain });
+      const now = change.tenant.cookieDomain;
+      ctx.print(
+        change,
+        !change.changed
+          ? `tenant ${change.tenant.id} already ${now ? `has cookie domain ${now}` : 'has no cookie domain'}; nothing changed`
+          : now
+            ? `tenant ${change.tenant.id} now has cookie domain ${now}: one sign-in serves its apps under it`
+            : `tenant ${change.tenant.id} has no cookie domain any more: each app host gets its own cookie`,
+      );
     });
 
   tenant
@@ -41,11 +72,11 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .description('list tenants, oldest first')
     .action(async () => {
       const d = await ctx.domain();
-      const all = await d.tenants.list();
+      const all = (await d.tenants.list()).map(tenantView);
       ctx.print(all, () =>
         table(
-          ['TENANT', 'NAME', 'STATUS', 'DOMAINS', 'CREATED'],
-          all.map((t) => [t.id, t.name, t.status, t.domains.join(',') || '-', t.createdAt]),
+          ['TENANT', 'NAME', 'STATUS', 'DOMAINS', 'COOKIE_DOMAIN', 'CREATED'],
+          all.map((t) => [t.id, t.name, t.status, t.domains.join(',') || '-', t.cookieDomain ?? '-', t.createdAt]),
         ),
       );
     });

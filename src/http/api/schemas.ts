@@ -67,6 +67,7 @@ export const tenantAnswer = z
     createdAt: z.string(),
     suspendedAt: z.string().optional(),
     resumedAt: z.string().optional(),
+    cookieDomain: z.string().nullable().meta({ description: 'The parent domain the forward-auth cookie is set for (one sign-in serves every app under it); null: a cookie per app host' }),
   })
   .meta({ id: 'Tenant' });
 

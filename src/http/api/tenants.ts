@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { route } from './route.js';
 import { supportStatusAnswer, tenantAnswer, tenantParam, tenantPath, tenantStatusChange } from './schemas.js';
 
+const COOKIE_DOMAIN =
+  'The parent domain the forward-auth cookie is set for, so one sign-in serves every app of the tenant under it; it must be or contain a domain of the tenant and no domain of another tenant.';
+
 const otherTenantPath = z.object({ tenant: tenantParam, id: z.string().max(63).meta({ description: 'The tenant acted on', example: 'acme' }) });
 
 const createBody = z
@@ -9,8 +12,15 @@ const createBody = z
     id: z.string().meta({ description: '^[a-z][a-z0-9-]{1,62}$', example: 'globex' }),
     name: z.string().optional(),
     domains: z.array(z.string()).optional().meta({ example: ['globex.example.com'] }),
+    cookieDomain: z.string().nullable().optional().meta({ description: COOKIE_DOMAIN, example: 'globex.example.com' }),
   })
   .meta({ id: 'TenantInput' });
+
+const updateBody = z
+  .strictObject({
+    cookieDomain: z.string().nullable().meta({ description: `${COOKIE_DOMAIN} null clears it.`, example: 'shop.example' }),
+  })
+  .meta({ id: 'TenantUpdate' });
 
 /** The tenants, for the platform admin (a management token): `/management/tenants/...`. */
 export const tenantRoutes = [
@@ -36,6 +46,18 @@ export const tenantRoutes = [
     body: createBody,
     answer: { status: 201, description: 'The tenant', schema: tenantAnswer },
     run: ({ admin, body }) => admin.createTenant(body),
+  }),
+  route({
+    id: 'updateTenant',
+    method: 'patch',
+    path: '/{tenant}/tenants/{id}',
+    tag: 'tenants',
+    summary: "Sets or clears a tenant's forward-auth cookie domain",
+    permission: 'tenant.update',
+    params: otherTenantPath,
+    body: updateBody,
+    answer: { status: 200, description: 'The tenant', schema: tenantAnswer },
+    run: async ({ admin, params, body }) => (await admin.updateTenant({ id: params.id, cookieDomain: body.cookieDomain })).tenant,
   }),
   route({
     id: 'suspendTenant',
