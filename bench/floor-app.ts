@@ -7,10 +7,11 @@
  *   node dist/bench/floor-app.js <port> <redis-url> <key-prefix>
  */
 import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import express from 'express';
 import { Redis } from 'ioredis';
 
-const [port, url, prefix] = [Number(process.argv[2] ?? '0'), process.argv[3] ?? 'redis://127.0.0.1:6379', process.argv[4] ?? 'sgbench-floor:'];
+const [port, url, prefix, mode] = [Number(process.argv[2] ?? '0'), process.argv[3] ?? 'redis://127.0.0.1:6379', process.argv[4] ?? 'sgbench-floor:', process.argv[5] ?? 'express'];
 const redis = new Redis(url, { enableAutoPipelining: true });
 const tokenKey = `${prefix}{floor}:token`;
 const streamKey = `${prefix}{floor}:audit`;
@@ -46,19 +47,38 @@ function append(entry: Record<string, unknown>): Promise<void> {
   });
 }
 
-const app = express();
-app.get('/verify', async (req, res) => {
+/** One decision: read the "token", append its entry, answer. */
+async function decide(header: (name: string) => string | undefined, answer: (status: number, user?: string) => void): Promise<void> {
   try {
     const token = JSON.parse((await redis.get(tokenKey)) ?? 'null') as { accountId: string } | null;
-    if (!token) return void res.status(401).end();
-    await append({ who: token.accountId, method: req.get('x-forwarded-method'), uri: req.get('x-forwarded-uri'), host: req.get('x-forwarded-host'), time: new Date().toISOString() });
-    res.set('X-Auth-User', token.accountId);
-    res.status(200).end();
+    if (!token) return answer(401);
+    await append({ who: token.accountId, method: header('x-forwarded-method'), uri: header('x-forwarded-uri'), host: header('x-forwarded-host'), time: new Date().toISOString() });
+    answer(200, token.accountId);
   } catch {
-    res.status(503).end();
+    answer(503);
   }
-});
-const server = app.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+}
+
+const raw = (req: IncomingMessage, res: ServerResponse) =>
+  void decide(
+    (name) => req.headers[name] as string | undefined,
+    (status, user) => {
+      if (user) res.setHeader('X-Auth-User', user);
+      res.statusCode = status;
+      res.end();
+    },
+  );
+const app = express();
+app.get('/verify', (req, res) =>
+  decide(
+    (name) => req.get(name),
+    (status, user) => {
+      if (user) res.set('X-Auth-User', user);
+      res.status(status).end();
+    },
+  ),
+);
+const server = (mode === 'raw' ? createServer(raw) : createServer(app)).listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
 process.on('SIGTERM', () => {
   server.close();
   server.closeAllConnections();

@@ -102,7 +102,7 @@ export async function runForwardAuthBench(seconds: number): Promise<void> {
   process.once('exit', killAll);
   let redis: ReturnType<typeof createRedis> | null = null;
   try {
-    const [port, helloPort, floorPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, helloPort, floorPort, rawFloorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'development',
@@ -123,9 +123,12 @@ export async function runForwardAuthBench(seconds: number): Promise<void> {
     children.push(hello);
     const floor = startChild([new URL('./floor-app.js', import.meta.url).pathname, String(floorPort), redisHome.url, `sgbench-floor-${process.pid}:`], process.env);
     children.push(floor);
+    const rawFloor = startChild([new URL('./floor-app.js', import.meta.url).pathname, String(rawFloorPort), redisHome.url, `sgbench-rawfloor-${process.pid}:`, 'raw'], process.env);
+    children.push(rawFloor);
     await waitFor(`http://127.0.0.1:${port}/readyz`, gateway, 'the gateway');
     await waitFor(`http://127.0.0.1:${helloPort}/hello`, hello, 'the hello app');
     await waitFor(`http://127.0.0.1:${floorPort}/verify`, floor, 'the floor app');
+    await waitFor(`http://127.0.0.1:${rawFloorPort}/verify`, rawFloor, 'the node:http floor app');
 
     // Seed through the same Redis and prefix (and DATA_DIR keys) the gateway process uses.
     const config = loadConfig({ env });
@@ -166,6 +169,9 @@ export async function runForwardAuthBench(seconds: number): Promise<void> {
     const least = await cannon({ url: `http://127.0.0.1:${floorPort}/verify`, connections: CONNECTIONS, duration: seconds, headers: verify(john).headers });
     allOk('floor: express + one Redis read + batched stream append', least);
     console.log(`floor, express + one Redis read + batched stream append: ${fmt(least.requests.average)} req/s, p99 ${least.latency.p99} ms, ratio to bare ${(least.requests.average / bare.requests.average).toFixed(2)} (the least an audited decision costs on this machine)`);
+    const rawLeast = await cannon({ url: `http://127.0.0.1:${rawFloorPort}/verify`, connections: CONNECTIONS, duration: seconds, headers: verify(john).headers });
+    allOk('floor without express', rawLeast);
+    console.log(`floor without express (node:http): ${fmt(rawLeast.requests.average)} req/s, p99 ${rawLeast.latency.p99} ms, ratio to bare ${(rawLeast.requests.average / bare.requests.average).toFixed(2)}`);
     const line = (label: string, r: autocannon.Result) =>
       `${label}: ${fmt(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ratio to bare ${(r.requests.average / bare.requests.average).toFixed(2)} (goal >= 0.50; p99 goal < 10 ms), to floor ${(r.requests.average / least.requests.average).toFixed(2)}`;
 
