@@ -19,6 +19,7 @@ export const ERRORS = {
   INVALID_INPUT: { status: 400, message: 'Invalid input' },
   INPUT_ISSUES: { status: 400, refines: 'INVALID_INPUT', message: 'invalid {what}: {issues}' },
   INVALID_CONFIG: { status: 500, message: 'Invalid configuration' },
+  INVALID_WORKERS: { status: 400, refines: 'INVALID_INPUT', message: '--workers and WEB_CONCURRENCY take a whole number from 1 to 64 (got "{value}")' },
   CONFIG_ISSUES: { status: 500, refines: 'INVALID_CONFIG', message: 'invalid configuration: {issues}' },
   INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   FORBIDDEN: { status: 403, message: 'Not permitted' },

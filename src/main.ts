@@ -49,6 +49,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Routers mounted before the 404 handler (the OIDC issuers and console arrive this way). */
   routers?: Router[];
+  /** In a worker of `serve --workers N`: whether every worker is listening (/readyz waits for it). */
+  allWorkersUp?: () => boolean;
 }
 
 /** Wiring by hand: config → keys → redis → stores → http → listen. */
@@ -131,7 +133,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     config,
     redis,
     logger,
-    isBootstrapped: () => bootstrapped,
+    isBootstrapped: () => bootstrapped && (options.allWorkersUp?.() ?? true),
     isShuttingDown: () => shuttingDown,
     hotRouters: [forwardAuthVerify(forwardAuth)],
     routers: [
@@ -197,14 +199,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   const retention = setInterval(() => void trim(), 3_600_000);
   retention.unref();
-  setTimeout(() => void trim(), 60_000).unref();
+  const firstTrim = setTimeout(() => void trim(), 60_000).unref();
 
   // Actions a process left between change and entry get their entry: at start, then every minute.
   const completeInterrupted = () =>
     resolveInterrupted({ audit: domain.audit, tenants: domain.tenants, logger }, domain.clock.now()).catch((err: unknown) => logger.warn(`audit: interrupted actions not resolved yet: ${(err as Error).message}`));
   const interrupted = setInterval(() => void completeInterrupted(), 60_000);
   interrupted.unref();
-  setTimeout(() => void completeInterrupted(), 2_000).unref();
+  const firstCompletion = setTimeout(() => void completeInterrupted(), 2_000).unref();
   logger.info(`supportgate listening on port ${port}; issuers at ${config.publicUrl}/t/<tenant>`);
 
   let stopping: Promise<void> | undefined;
@@ -213,6 +215,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       shuttingDown = true;
       clearInterval(retention);
       clearInterval(interrupted);
+      clearTimeout(firstTrim);
+      clearTimeout(firstCompletion);
       await watcher.stop();
       await unsubscribe?.();
       logger.info('shutting down: no new connections, finishing in-flight requests');

@@ -142,7 +142,7 @@ describe('killed at the instant a change reaches Redis', () => {
 
   it('5 gateway kills under support logins: every acknowledged login has its entries, the support index has no gap', async () => {
     const port = await freePort();
-    const gatewayEnv = { ...env, PORT: String(port), PUBLIC_URL: `http://localhost:${port}` };
+    const gatewayEnv = { ...env, WEB_CONCURRENCY: '1', PORT: String(port), PUBLIC_URL: `http://localhost:${port}` };
     const ops = operatorAdmin(domain, { who: 'cli:test', actor: null, channel: 'cli' });
     await ops.openSupport({ tenant: 'acme', username: 'john', hours: 2 });
     const redirectUri = `http://localhost:${port + 1}/callback`;

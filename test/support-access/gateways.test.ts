@@ -40,7 +40,8 @@ describe('three gateway processes', () => {
     await createUser(domain, { tenant: 'beta', username: 'bea', password: 'long-enough-pw' });
     await createUser(domain, { tenant: 'management', username: 'jill', password: 'long-enough-pw', roles: ['support'], scope: ['acme', 'beta'] });
     for (let i = 0; i < 3; i++) {
-      const env = { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'json', PORT: String(await freePort()), REDIS_URL: config.redis.url, REDIS_PREFIX: config.redis.prefix, DATA_DIR: config.dataDir };
+      // One process each (serve would otherwise run a worker per core): three gateways, three processes.
+      const env = { PATH: process.env.PATH, WEB_CONCURRENCY: '1', NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'json', PORT: String(await freePort()), REDIS_URL: config.redis.url, REDIS_PREFIX: config.redis.prefix, DATA_DIR: config.dataDir };
       gateways.push(new RunningProcess(process.execPath, ['bin/supportgate.js', 'serve'], env));
     }
     for (const g of gateways) await g.waitForOutput('listening on port');

@@ -31,6 +31,10 @@ export class RunningProcess {
     }
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   signal(sig: NodeJS.Signals): void {
     this.child.kill(sig);
   }
