@@ -11,9 +11,7 @@
  * Profile the gateway: BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags
  * for the gateway process only; Node refuses --cpu-prof in NODE_OPTIONS).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -25,58 +23,11 @@ import { loadKeyMaterial } from '../src/secrets/keys.js';
 import { ensureManagementTenant } from '../src/tenants/tenants.js';
 import { relyingParty, signIn } from './oidc-client.js';
 import { benchRedis } from './private-redis.js';
+import { freePort, startChild, waitFor, type Child } from './processes.js';
 
 const CONNECTIONS = 64;
 const HOST = 'shop.example.test';
 const fmt = (n: number) => n.toFixed(1);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
-
-/** A child process, stopped with SIGTERM (SIGKILL after 5 s) and awaited. */
-interface Child {
-  proc: ChildProcess;
-  exited: Promise<void>;
-  stop(): Promise<void>;
-}
-
-function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  // The output is the child's own (errors at LOG_LEVEL=error); pass it on, but do not block on it.
-  proc.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^ready\n$/, '')));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  return {
-    proc,
-    exited,
-    stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function waitFor(url: string, child: Child, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.proc.exitCode !== null) throw new Error(`${what} exited with ${child.proc.exitCode} before it answered`);
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not answer ${url} in 30 s`);
-}
 
 function cannon(opts: autocannon.Options, onInstance?: (instance: autocannon.Instance) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {

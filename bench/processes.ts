@@ -1,0 +1,89 @@
+/**
+ * What the benchmarks need to run a server the way production runs it: in a process of its own,
+ * started, awaited, stopped, and its CPU time read from outside (all its processes summed).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A child process, stopped with SIGTERM (SIGKILL after 5 s) and awaited. */
+export interface Child {
+  proc: ChildProcess;
+  exited: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The output is the child's own (errors at LOG_LEVEL=error); pass it on, but do not block on it.
+  proc.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^ready\n$/, '')));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    proc,
+    exited,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function waitFor(url: string, child: Child, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.proc.exitCode !== null) throw new Error(`${what} exited with ${child.proc.exitCode} before it answered`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not answer ${url} in 30 s`);
+}
+
+/** Clock ticks per second of /proc's CPU times (CLK_TCK; 100 on Linux unless told otherwise). */
+const TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU ms a process has used, from /proc/<pid>/stat (all its threads). */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
+  } catch {
+    return 0; // gone
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+}
+
+/** CPU ms of a server and its worker processes together (a worker replaced meanwhile would be missed: the bench fails on errors). */
+export function serverCpuMs(pid: number): number {
+  return [pid, ...childrenOf(pid)].reduce((sum, p) => sum + processCpuMs(p), 0);
+}
