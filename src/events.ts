@@ -16,7 +16,9 @@ export type AccessEvent =
   | { type: 'tenant.suspended'; tenant: string }
   // A tenant was created or resumed: every process drops its cached record (src/tenants/tenant-cache.ts;
   // a suspension's own event above drops it too).
-  | { type: 'tenant.changed'; tenant: string };
+  | { type: 'tenant.changed'; tenant: string }
+  // A client was registered or changed (redirect URIs, secret): every process drops its cached record (src/clients/client-cache.ts).
+  | { type: 'client.changed'; tenant: string; clientId: string };
 
 export interface EventBus {
   publish(event: AccessEvent): Promise<void>;

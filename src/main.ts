@@ -9,6 +9,7 @@ import { retryAfterWhenUnavailable } from './http/errors.js';
 import { interactionRoutes } from './http/interactions.js';
 import { issuerRoutes } from './http/issuers.js';
 import { forwardAuthRoutes, forwardAuthVerify } from './http/forward-auth.js';
+import { CachedClientStore } from './clients/client-cache.js';
 import { UpstreamTokens } from './http/forward-auth-token.js';
 import { apiRoutes } from './http/api/index.js';
 import { consoleRoutes } from './http/console/index.js';
@@ -80,7 +81,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // the session ender decides on the registry as it is now.
   const tenantCache = new CachedTenantStore(stores.tenants, stores.clock);
   // Every tenant has the console as a client without registering it (see console-client).
-  const domain: Domain = { ...stores, tenants: tenantCache, clients: withConsoleClient(stores.clients, config.publicUrl) };
+  const clientCache = new CachedClientStore(stores.clients, stores.clock);
+  const domain: Domain = { ...stores, tenants: tenantCache, clients: withConsoleClient(clientCache, config.publicUrl) };
   const sessions = new RedisSupportSessionStore(redis, config.redis.prefix);
   const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger });
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
@@ -103,6 +105,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       unsubscribe ??= await domain.events.subscribe((event) => {
         logger.info(`event ${event.type}`, { event });
         tenantCache.onEvent(event);
+        clientCache.onEvent(event);
         void endLater(ender.onEvent(event));
       });
       bootstrapped = true;

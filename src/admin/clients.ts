@@ -31,6 +31,8 @@ export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
             undo: () => domain.clients.remove(c.tenant, c.clientId),
           };
         },
+        // Every gateway drops what it cached of the client (an "unknown client" a moment ago).
+        events: (created) => [{ type: 'client.changed', tenant: created.client.tenant, clientId: created.client.clientId }],
       }),
 
     /** New redirect / post-logout redirect URIs (each list given replaces the old one). */
@@ -48,6 +50,7 @@ export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
             undo: () => domain.clients.update(after.tenant, after.clientId, (current) => ({ ...current, redirectUris: before.redirectUris, postLogoutRedirectUris: before.postLogoutRedirectUris })),
           };
         },
+        events: (client) => [{ type: 'client.changed', tenant: client.tenant, clientId: client.clientId }],
       }),
 
     /** A new secret for a confidential client, shown to the caller once and stored only sealed. */
@@ -65,6 +68,8 @@ export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
             undo: () => domain.clients.update(client.tenant, client.clientId, (current) => ({ ...current, sealedSecret: before.sealedSecret })),
           };
         },
+        // Every gateway forgets the old secret now, not when its cached record would go stale.
+        events: (rotated) => [{ type: 'client.changed', tenant: rotated.client.tenant, clientId: rotated.client.clientId }],
       }),
   };
 }

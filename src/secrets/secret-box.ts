@@ -7,6 +7,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  */
 export class SecretBox {
   private readonly key: Buffer;
+  /** Secrets opened lately, by their sealed form (a rotation seals anew): every token request opens its client's. */
+  private readonly opened = new Map<string, string>();
 
   constructor(keyBase64Url: string) {
     this.key = Buffer.from(keyBase64Url, 'base64url');
@@ -21,6 +23,15 @@ export class SecretBox {
   }
 
   open(sealed: string): string {
+    const known = this.opened.get(sealed);
+    if (known !== undefined) return known;
+    const plaintext = this.decrypt(sealed);
+    if (this.opened.size >= 1000) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(sealed, plaintext);
+    return plaintext;
+  }
+
+  private decrypt(sealed: string): string {
     if (!sealed.startsWith('v1.')) throw new Error('SecretBox: unknown format');
     const raw = Buffer.from(sealed.slice(3), 'base64url');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
