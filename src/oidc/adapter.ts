@@ -131,6 +131,46 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     return sessions.get(tenant, uid);
   }
 
+  /** A record's raw value: the read this request already started for it, else a new one. */
+  function getRaw(k: string): Promise<string | null> {
+    const prefetched = oidcRequest()?.prefetched;
+    const started = prefetched?.get(k);
+    if (started === undefined) return redis.get(k);
+    prefetched!.delete(k);
+    return started;
+  }
+
+  /** A record this request writes is read anew afterwards, not from a read started before. */
+  function forget(k: string): void {
+    oidcRequest()?.prefetched.delete(k);
+  }
+
+  /**
+   * oidc-provider reads a code's or token's grant and session one after the other (each a round
+   * trip); their reads start here, together, as soon as the code or token is read. Only the raw
+   * values come early: every check on them runs as before, when the provider asks for them.
+   */
+  function prefetchRelated(model: string, payload: Payload): void {
+    const prefetched = oidcRequest()?.prefetched;
+    if (!prefetched || !GRANTABLE.has(model)) return;
+    const start = (k: string) => {
+      if (prefetched.has(k)) return prefetched.get(k)!;
+      const reading = redis.get(k);
+      reading.catch(() => undefined); // an unused read's failure is nobody's error; a used one rejects for its user
+      prefetched.set(k, reading);
+      return reading;
+    };
+    if (payload.grantId) start(key('Grant', payload.grantId));
+    if (payload.sessionUid) {
+      void start(key('Session:uid', payload.sessionUid)).then(
+        (digest) => {
+          if (digest !== null) start(keyOfDigest(prefix, tenant, 'Session', digest));
+        },
+        () => undefined,
+      );
+    }
+  }
+
   class RedisOidcAdapter {
     constructor(readonly name: string) {}
 
@@ -148,6 +188,8 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
       else delete stored.sg;
       const ttl = typeof expiresIn === 'number' && expiresIn > 0 ? Math.ceil(expiresIn) : undefined;
       const k = key(this.name, id);
+      forget(k);
+      if (payload.uid) forget(key(`${this.name}:uid`, payload.uid));
       const multi = redis.multi();
       if (ttl) multi.set(k, JSON.stringify(stored), 'EX', ttl);
       else multi.set(k, JSON.stringify(stored));
@@ -182,10 +224,11 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
 
     /** A stored record by its key; support stamps are noted for the request and re-checked on tokens. */
     async read(k: string, id?: string): Promise<Payload | undefined> {
-      const [raw, tenantRecord] = await Promise.all([redis.get(k), access.tenants.get(tenant)]);
+      const [raw, tenantRecord] = await Promise.all([getRaw(k), access.tenants.get(tenant)]);
       if (raw === null) return undefined;
       const payload = JSON.parse(raw) as Payload;
       if (tenantRecord && typeof payload.iat === 'number' && issuedBeforeSuspension(payload.iat, tenantRecord)) return undefined;
+      prefetchRelated(this.name, payload);
       if (!STAMPED.has(this.name)) return payload;
       const stamp = payload.sg ?? null;
       const state = oidcRequest();
@@ -206,7 +249,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
-      const digest = await redis.get(key(`${this.name}:uid`, uid));
+      const digest = await getRaw(key(`${this.name}:uid`, uid));
       return digest === null ? undefined : this.read(keyOfDigest(prefix, tenant, this.name, digest));
     }
 
@@ -216,10 +259,12 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     }
 
     async consume(id: string): Promise<void> {
+      forget(key(this.name, id));
       await consumeScript.run(redis, [key(this.name, id)], [Math.floor(access.clock.now() / 1000)]);
     }
 
     async destroy(id: string): Promise<void> {
+      forget(key(this.name, id));
       await redis.del(key(this.name, id));
     }
 

@@ -26,13 +26,18 @@ export interface OidcRequestState {
   before?: SupportSession | null;
   /** Client records already read in this request (the auth-method check reads the client first). */
   clients: Map<string, ClientRecord | null>;
+  /**
+   * Records the adapter started reading before oidc-provider asks for them (a code's grant and
+   * session), by Redis key: read in the same round trip as each other, each used once.
+   */
+  prefetched: Map<string, Promise<string | null>>;
 }
 
 const storage = new AsyncLocalStorage<OidcRequestState>();
 
 /** Runs `fn` (an issuer's request handling) with a fresh request state. */
 export function withOidcRequest<T>(fn: () => T): T {
-  return storage.run({ sessions: new Map(), tokens: new Map(), clients: new Map() }, fn);
+  return storage.run({ sessions: new Map(), tokens: new Map(), clients: new Map(), prefetched: new Map() }, fn);
 }
 
 /** The current request's state, or undefined outside an issuer request (e.g. the session ender). */
