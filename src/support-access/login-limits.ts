@@ -147,8 +147,10 @@ export class LoginLimits {
   /** Counts the attempt; while it may check its password it stays announced as in flight. */
   private async countInFlight(account: Account, place: string): Promise<LoginAttempt> {
     const key = this.inFlightKey(account, place);
-    await this.redis.multi().incr(key).expire(key, 60).exec();
-    const attempt = await this.count(account, place);
+    // The announcement leaves ahead of the count's first command on the same connection (same
+    // slot), so Redis has it first: one round trip for both, not two.
+    const announced = this.redis.multi().incr(key).expire(key, 60).exec();
+    const [, attempt] = await Promise.all([announced, this.count(account, place)]);
     if (!attempt.allowed) await this.redis.decr(key);
     return attempt;
   }
@@ -164,6 +166,9 @@ export class LoginLimits {
 
   private async count(account: Account, place: string): Promise<LoginAttempt> {
     const limiters = this.limitersOf(account);
+    // Whether the address is known is only read: it travels with the first limit's command.
+    const knownRead = this.redis.exists(this.knownKey(account, place));
+    knownRead.catch(() => undefined); // not awaited when a limit refuses first
     const refusal =
       (await spend(limiters.perAddress, keys.accountAddress(this.prefix, account, place), 'account-address')) ??
       (await spend(this.address, keys.address(this.prefix, place), 'address'));
@@ -171,7 +176,7 @@ export class LoginLimits {
     // Strangers (addresses the account never signed in from lately) have a run of their own;
     // what they are refused never reaches the account's run, so they cannot bring the account to
     // its hard cap and lock the owner out.
-    const known = (await this.redis.exists(this.knownKey(account, place))) === 1;
+    const known = (await knownRead) === 1;
     if (!known) {
       const strangers = await spend(limiters.strangers, keys.strangers(this.prefix, account), 'account');
       if (strangers !== null) return strangers;
