@@ -11,9 +11,7 @@
  * Profile the gateway: BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags
  * for the gateway process only; Node refuses --cpu-prof in NODE_OPTIONS).
  */
-import { mkdtempSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
 import { operatorAdmin } from '../src/admin/index.js';
 import { loadConfig } from '../src/config.js';
@@ -23,7 +21,7 @@ import { loadKeyMaterial } from '../src/secrets/keys.js';
 import { ensureManagementTenant } from '../src/tenants/tenants.js';
 import { relyingParty, signIn } from './oidc-client.js';
 import { benchRedis } from './private-redis.js';
-import { freePort, startChild, waitFor, type Child } from './processes.js';
+import { freePort, gatewayEnv, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
 
 const CONNECTIONS = 64;
 const HOST = 'shop.example.test';
@@ -54,21 +52,9 @@ export async function runForwardAuthBench(seconds: number): Promise<void> {
   let redis: ReturnType<typeof createRedis> | null = null;
   try {
     const [port, helloPort, floorPort, rawFloorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      PUBLIC_URL: `http://localhost:${port}`,
-      REDIS_URL: redisHome.url,
-      REDIS_PREFIX: `sgbench-fa-${process.pid}:`,
-      REDIS_CLUSTER_NODES: '',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-bench-fa-')),
-      TRUST_PROXY: 'loopback',
-      LOG_LEVEL: 'error',
-    };
-    const bin = new URL('../../bin/supportgate.js', import.meta.url).pathname;
-    const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-    const gateway = startChild([...nodeArgs, bin, 'serve'], env);
+    const env = gatewayEnv('fa', port, redisHome.url, { TRUST_PROXY: 'loopback' });
+    // One process, as the baselines are (SPEC §7 allows more; the OIDC bench measures workers).
+    const gateway = await startGatewayProcess(env, ['--workers', '1']);
     children.push(gateway);
     const hello = startChild([new URL('./hello-app.js', import.meta.url).pathname, String(helloPort)], process.env);
     children.push(hello);
@@ -76,7 +62,6 @@ export async function runForwardAuthBench(seconds: number): Promise<void> {
     children.push(floor);
     const rawFloor = startChild([new URL('./floor-app.js', import.meta.url).pathname, String(rawFloorPort), redisHome.url, `sgbench-rawfloor-${process.pid}:`, 'raw'], process.env);
     children.push(rawFloor);
-    await waitFor(`http://127.0.0.1:${port}/readyz`, gateway, 'the gateway');
     await waitFor(`http://127.0.0.1:${helloPort}/hello`, hello, 'the hello app');
     await waitFor(`http://127.0.0.1:${floorPort}/verify`, floor, 'the floor app');
     await waitFor(`http://127.0.0.1:${rawFloorPort}/verify`, rawFloor, 'the node:http floor app');

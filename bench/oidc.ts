@@ -13,9 +13,7 @@
  * Run: npm run bench:oidc [-- --seconds 8] [-- --workers N]
  * Profile the gateway: BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
  */
-import { mkdtempSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import * as client from 'openid-client';
 import { operatorAdmin } from '../src/admin/index.js';
 import { loadConfig } from '../src/config.js';
@@ -26,7 +24,7 @@ import { ensureManagementTenant } from '../src/tenants/tenants.js';
 import { Argon2idHasher } from '../src/users/passwords.js';
 import { relyingParty, signIn } from './oidc-client.js';
 import { benchRedis } from './private-redis.js';
-import { freePort, serverCpuMs, startChild, waitFor, type Child } from './processes.js';
+import { freePort, gatewayEnv, serverCpuMs, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
@@ -61,22 +59,9 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
   let redis: ReturnType<typeof createRedis> | null = null;
   try {
     const [port, barePort] = [await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      PUBLIC_URL: `http://localhost:${port}`,
-      REDIS_URL: redisHome.url,
-      REDIS_PREFIX: `sgbench-oidc-${process.pid}:`,
-      REDIS_CLUSTER_NODES: '',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'sg-bench-oidc-')),
-      LOG_LEVEL: 'error',
-    };
-    const bin = new URL('../../bin/supportgate.js', import.meta.url).pathname;
-    const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-    const gateway = startChild([...nodeArgs, bin, 'serve', '--workers', '1'], env);
+    const env = gatewayEnv('oidc', port, redisHome.url);
+    const gateway = await startGatewayProcess(env, ['--workers', '1']);
     children.push(gateway);
-    await waitFor(`http://127.0.0.1:${port}/readyz`, gateway, 'the gateway');
 
     // Seed through the same Redis, prefix and DATA_DIR keys the gateway uses.
     const config = loadConfig({ env });
@@ -150,9 +135,8 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
 
     // Throughput on every core: the same gateway as N workers (this one stopped first).
     await gateway.stop();
-    const wide = startChild([bin, 'serve', '--workers', String(workers)], env);
+    const wide = await startGatewayProcess(env, ['--workers', String(workers)], false);
     children.push(wide);
-    await waitFor(`http://127.0.0.1:${port}/readyz`, wide, `the gateway with ${workers} workers`);
     await rate(Math.min(3, seconds), concurrency, login('john', 'john-secret-pw'));
     const wideLogins = await measured(wide.proc.pid!, seconds, concurrency, login('john', 'john-secret-pw'));
 

@@ -3,7 +3,9 @@
  * started, awaited, stopped, and its CPU time read from outside (all its processes summed).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
@@ -86,4 +88,32 @@ function childrenOf(pid: number): number[] {
 /** CPU ms of a server and its worker processes together (a worker replaced meanwhile would be missed: the bench fails on errors). */
 export function serverCpuMs(pid: number): number {
   return [pid, ...childrenOf(pid)].reduce((sum, p) => sum + processCpuMs(p), 0);
+}
+
+/** The environment of a bench gateway on `port`: its own prefix and data folder on the bench's Redis. */
+export function gatewayEnv(name: string, port: number, redisUrl: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    PUBLIC_URL: `http://localhost:${port}`,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `sgbench-${name}-${process.pid}:`,
+    REDIS_CLUSTER_NODES: '',
+    DATA_DIR: mkdtempSync(join(tmpdir(), `sg-bench-${name}-`)),
+    LOG_LEVEL: 'error',
+    ...extra,
+  };
+}
+
+/**
+ * `supportgate serve` with `args` in a process of its own, answering /readyz. The node flags in
+ * BENCH_GATEWAY_NODE_ARGS (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof') go to it when `profiled`.
+ */
+export async function startGatewayProcess(env: NodeJS.ProcessEnv, args: string[], profiled = true): Promise<Child> {
+  const bin = new URL('../../bin/supportgate.js', import.meta.url).pathname;
+  const nodeArgs = profiled ? (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '') : [];
+  const gateway = startChild([...nodeArgs, bin, 'serve', ...args], env);
+  await waitFor(`http://127.0.0.1:${env.PORT}/readyz`, gateway, 'the gateway');
+  return gateway;
 }

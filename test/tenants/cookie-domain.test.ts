@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { adminFor, operatorAdmin, type Admin } from '../../src/admin/index.js';
+import { adminFor, type Admin } from '../../src/admin/index.js';
 import { queryPage } from '../../src/audit/query.js';
 import type { Domain } from '../../src/domain.js';
 import { AppError } from '../../src/errors.js';
 import type { AccessEvent } from '../../src/events.js';
-import { checkCookieDomain, createTenant, ensureManagementTenant, isSameOrUnder, setTenantCookieDomain } from '../../src/tenants/tenants.js';
+import { checkCookieDomain, createTenant, isSameOrUnder, setTenantCookieDomain } from '../../src/tenants/tenants.js';
 import { cli, cliEnv } from '../support/cli.js';
-import { openDomain, testConfig } from '../support/env.js';
+import { tenantAdminWorld, type TenantAdminWorld } from '../support/tenant-admin.js';
 
 const shop = { id: 'shop', domains: ['app.shop.example', 'admin.shop.example'] };
 const rival = { id: 'rival', domains: ['evilshop.example', 'rival.example'] };
@@ -73,22 +73,18 @@ describe('the cookie-domain rule', () => {
 });
 
 describe('a tenant with a cookie domain', () => {
+  let world: TenantAdminWorld;
   let domain: Domain;
-  let close: () => Promise<void>;
   let ops: Admin;
-  const events: AccessEvent[] = [];
-  let unsubscribe: () => Promise<void>;
+  let events: AccessEvent[];
 
   beforeAll(async () => {
-    ({ domain, close } = await openDomain(testConfig('tenant-cookie-domain')));
-    await ensureManagementTenant(domain.tenants, domain.clock);
-    ops = operatorAdmin(domain, { who: 'cli:tester', actor: null, channel: 'cli' });
-    unsubscribe = await domain.events.subscribe((e) => events.push(e));
+    world = await tenantAdminWorld('tenant-cookie-domain');
+    ({ domain, ops, events } = world);
     await createTenant(domain.tenants, domain.clock, { id: 'rival', domains: ['evilshop.example', 'rival.example'] });
   });
   afterAll(async () => {
-    await unsubscribe();
-    await close();
+    await world?.close();
   });
 
   const entries = async (tenant: string, action: string) =>

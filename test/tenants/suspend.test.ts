@@ -4,25 +4,21 @@ import type { Domain } from '../../src/domain.js';
 import { AppError } from '../../src/errors.js';
 import type { AccessEvent } from '../../src/events.js';
 import { operatorAdmin, type Admin } from '../../src/admin/index.js';
-import { createTenant, ensureManagementTenant, resumeTenant, suspendTenant } from '../../src/tenants/tenants.js';
-import { openDomain, testConfig } from '../support/env.js';
+import { createTenant, resumeTenant, suspendTenant } from '../../src/tenants/tenants.js';
+import { tenantAdminWorld, type TenantAdminWorld } from '../support/tenant-admin.js';
 
 describe('suspending and resuming a tenant', () => {
+  let world: TenantAdminWorld;
   let domain: Domain;
-  let close: () => Promise<void>;
   let ops: Admin;
-  const events: AccessEvent[] = [];
-  let unsubscribe: () => Promise<void>;
+  let events: AccessEvent[];
 
   beforeAll(async () => {
-    ({ domain, close } = await openDomain(testConfig('tenant-suspend')));
-    await ensureManagementTenant(domain.tenants, domain.clock);
-    ops = operatorAdmin(domain, { who: 'cli:tester', actor: null, channel: 'cli' });
-    unsubscribe = await domain.events.subscribe((e) => events.push(e));
+    world = await tenantAdminWorld('tenant-suspend');
+    ({ domain, ops, events } = world);
   });
   afterAll(async () => {
-    await unsubscribe();
-    await close();
+    await world?.close();
   });
 
   const entries = async (tenant: string, action: string) =>
