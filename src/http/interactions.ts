@@ -107,7 +107,11 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
 
   const finishLogin: LoginStep = async (l) => {
     const outcome = l.outcome as LoginOutcome & { ok: true };
-    await l.provider.interactionFinished(l.req, l.res, { login: { accountId: outcome.accountId, amr: ['pwd'], remember: true }, ...(outcome.support ? { support: outcome.support } : {}) }, { mergeWithLastSubmission: false });
+    // What provider.interactionFinished does, on the interaction this request already read (it
+    // would read it and check its cookie again: one more round trip per login).
+    l.details.result = { login: { accountId: outcome.accountId, amr: ['pwd'], remember: true }, ...(outcome.support ? { support: outcome.support } : {}) };
+    await l.details.save(Math.max(1, l.details.exp - Math.floor(domain.clock.now() / 1000)));
+    l.res.redirect(303, l.details.returnTo);
     return false;
   };
 
