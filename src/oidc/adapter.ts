@@ -319,6 +319,7 @@ async function clientMetadata(deps: Pick<AdapterDeps, 'clients' | 'secretBox'>, 
     // oidc-provider refuses a scope outside this list: the client's API scopes (and, for a sign-in
     // client, the OIDC ones). Without API scopes, no list: user tokens carry what was consented to.
     ...(c.apiScopes?.length ? { scope: [...c.apiScopes, ...(c.redirectUris.length > 0 ? ['openid', 'offline_access', 'profile'] : [])].join(' ') } : {}),
+    ...(c.idTokenAlg ? { id_token_signed_response_alg: c.idTokenAlg } : {}),
     sg_first_party: c.firstParty,
     sg_resource_server: c.resourceServer === true,
   };

@@ -20,11 +20,12 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--auth-method <method>', 'how a confidential client sends its secret: client_secret_basic (default) or client_secret_post; the other is refused')
     .option('--resource-server', 'an API that signs nobody in but may introspect every token of the tenant (confidential, no redirect URIs)')
     .option('--api-scope <scope>', `a JSON API scope the client may ask for with client_credentials (repeatable): ${API_SCOPE_VALUES.join(', ')}; without --redirect-uri a machine client`, collect)
+    .option('--id-token-alg <alg>', 'how its ID tokens are signed: RS256 (default) or ES256 (cheaper for the issuer; the app must accept it)')
     .action(
       async (
         tenant: string,
         clientId: string,
-        opts: { redirectUri?: string[]; postLogoutRedirectUri?: string[]; public?: boolean; firstParty?: boolean; resourceServer?: boolean; authMethod?: string; apiScope?: string[] },
+        opts: { redirectUri?: string[]; postLogoutRedirectUri?: string[]; public?: boolean; firstParty?: boolean; resourceServer?: boolean; authMethod?: string; apiScope?: string[]; idTokenAlg?: string },
       ) => {
         const ops = await ctx.operations();
         const { client: created, clientSecret } = await ops.createClient({
@@ -37,6 +38,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
           resourceServer: opts.resourceServer,
           authMethod: opts.authMethod,
           apiScopes: opts.apiScope,
+          idTokenAlg: opts.idTokenAlg,
         });
         const shown = { ...toPublicClient(created), client_id: created.clientId, client_secret: clientSecret };
         ctx.print(shown, () =>

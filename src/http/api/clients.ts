@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { API_SCOPE_VALUES, CLIENT_AUTH_METHODS, toPublicClient } from '../../clients/clients.js';
+import { API_SCOPE_VALUES, CLIENT_AUTH_METHODS, ID_TOKEN_ALGS, toPublicClient } from '../../clients/clients.js';
 import { route } from './route.js';
 import { clientWithSecret, publicClient, tenantParam, tenantPath } from './schemas.js';
 
@@ -19,6 +19,7 @@ const createBody = z
       .array(z.enum(API_SCOPE_VALUES))
       .optional()
       .meta({ description: 'JSON API scopes the client may ask for with client_credentials (a client is only ever granted reads: audit:read, support:read, users:read, clients:read)' }),
+    idTokenAlg: z.enum(ID_TOKEN_ALGS).optional().meta({ description: 'How its ID tokens are signed: RS256 (default) or ES256' }),
   })
   .meta({ id: 'ClientInput' });
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AUDIT_ACTIONS, CHANNELS } from '../../audit/entry.js';
-import { API_SCOPE_VALUES, CLIENT_AUTH_METHODS } from '../../clients/clients.js';
+import { API_SCOPE_VALUES, CLIENT_AUTH_METHODS, ID_TOKEN_ALGS } from '../../clients/clients.js';
 import { ROLES } from '../../users/users.js';
 
 /** The tenant whose issuer issued the bearer token; a token of any other tenant is refused (401). */
@@ -49,6 +49,7 @@ export const publicClient = z
     resourceServer: z.boolean().optional(),
     authMethod: z.enum(CLIENT_AUTH_METHODS).optional(),
     apiScopes: z.array(z.enum(API_SCOPE_VALUES)).optional(),
+    idTokenAlg: z.enum(ID_TOKEN_ALGS).optional(),
     createdAt: z.string(),
   })
   .meta({ id: 'Client' });
