@@ -22,6 +22,9 @@ COPY bin ./bin
 COPY config ./config
 RUN mkdir -p /data && chown node:node /data
 ENV DATA_DIR=/data PORT=3000
+# One gateway process per container: containers scale by replicas, and Node counts the host's
+# cores, not the container's CPU limit. Raise it for a container that owns several cores.
+ENV WEB_CONCURRENCY=1
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
