@@ -8,6 +8,7 @@ import { HOUR } from '../src/support-access/window.js';
 import { ensureManagementTenant } from '../src/tenants/tenants.js';
 import { openDomain, testConfig } from './support/env.js';
 import { freePort } from './support/ports.js';
+import { runProcess } from './support/cli.js';
 import { RunningProcess } from './support/process.js';
 
 /**
@@ -127,4 +128,18 @@ describe('serve --workers 2', () => {
     expect(await server.ending()).toBe('0');
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   }, 20_000);
+});
+
+describe('serve --workers refuses a count it cannot run', () => {
+  it.each([['--workers', '0'], ['--workers', '65'], ['--workers', 'two']])('%s %s: one line on stderr, non-zero, nothing started', async (flag, value) => {
+    const r = await runProcess(process.execPath, ['bin/supportgate.js', 'serve', flag, value], { PATH: process.env.PATH, NODE_ENV: 'test' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe(`supportgate: --workers and WEB_CONCURRENCY take a whole number from 1 to 64 (got "${value}")`);
+  });
+
+  it('and so does WEB_CONCURRENCY', async () => {
+    const r = await runProcess(process.execPath, ['bin/supportgate.js', 'serve'], { PATH: process.env.PATH, NODE_ENV: 'test', WEB_CONCURRENCY: 'lots' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('(got "lots")');
+  });
 });
