@@ -108,6 +108,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         clientCache.onEvent(event);
         void endLater(ender.onEvent(event));
       });
+      // A start that failed meanwhile (its port taken) lets go of the subscription too.
+      if (shuttingDown) await unsubscribe();
       bootstrapped = true;
     } catch (err) {
       logger.error(`bootstrap failed: ${(err as Error).message}`);
@@ -166,13 +168,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     ],
   });
   const server: Server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nothing listens (the port is taken): let go of Redis too, so the process can end.
+    shuttingDown = true;
+    await unsubscribe?.().catch(() => undefined);
+    await closeRedis(redis).catch(() => undefined);
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   listeningPort = port;
 

@@ -3,13 +3,15 @@
  * stateless gateway on the shared Redis, so one machine uses every core. The primary only forks,
  * watches and stops them: it serves nothing and holds no state.
  *
- * - Readiness: a worker's /readyz is 200 only once every worker is listening (the primary tells
- *   them), so a load balancer does not send traffic to a half-started machine.
+ * - Readiness: a worker's /readyz is 200 only once every worker has been listening (the primary
+ *   tells them), so a load balancer does not send traffic to a half-started machine; after that
+ *   while any worker listens, so one worker's replacement does not take the machine out.
  * - A worker that dies is replaced after a second; more than 5 deaths within a minute stop the
  *   whole server (exit 1) rather than crash-looping.
  * - SIGTERM/SIGINT to the primary stops every worker gracefully (each finishes its in-flight
- *   requests, see startGateway's stop) and then the primary; a worker whose primary is gone exits
- *   (node:cluster does that).
+ *   requests, see startGateway's stop) and then the primary; a worker still there 5 s after its
+ *   shutdownTimeoutMs is killed. A worker whose primary is gone exits (node:cluster does that),
+ *   and one that cannot start exits too.
  * - What must happen once across processes (the expiry watcher's end of a window, resolving
  *   interrupted actions) is already claimed in Redis per event, as with several machines.
  */
@@ -46,22 +48,29 @@ export function workersUp(): () => boolean {
 }
 
 const MAX_DEATHS = 5;
+/** The CLI's exit code for an invalid configuration (EX_CONFIG). */
+const INVALID_CONFIG_EXIT = 78;
 const DEATH_WINDOW_MS = 60_000;
 
 /**
  * Runs the primary: forks `workers` processes running this same command, and resolves with the
  * exit code once they are all gone after `stopOn` (a signal) or too many deaths.
  */
-export async function runPrimary(workers: number, logger: Logger, stopOn: Promise<NodeJS.Signals>): Promise<number> {
+export async function runPrimary(workers: number, logger: Logger, stopOn: Promise<NodeJS.Signals>, shutdownTimeoutMs: number): Promise<number> {
   const listening = new Set<number>();
   let stopping = false;
   let exitCode = 0;
   const deaths: number[] = [];
+  // Ready once every worker listened; after that while any does (one worker's death and
+  // replacement does not take the whole machine out of its load balancer).
+  let allListenedOnce = false;
   const tell = () => {
-    const up = listening.size === workers;
-    for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ sg: 'workers-up', up } satisfies WorkersUp);
+    if (listening.size === workers) allListenedOnce = true;
+    const up = allListenedOnce && listening.size > 0;
+    // (A worker between its death and its exit event may refuse the message: it needs none.)
+    for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ sg: 'workers-up', up } satisfies WorkersUp, () => undefined);
   };
-  const fork = () => cluster.fork();
+  const fork = () => cluster.fork().on('error', (err: Error) => logger.warn(`supportgate: worker channel: ${err.message}`));
 
   cluster.on('listening', (worker: Worker, address) => {
     listening.add(worker.id);
@@ -78,6 +87,14 @@ export async function runPrimary(workers: number, logger: Logger, stopOn: Promis
         if (alive === 0) resolve();
         return;
       }
+      if (code === INVALID_CONFIG_EXIT) {
+        // The configuration the workers read is invalid (it said why): another worker would only die the same way.
+        logger.error(`supportgate: worker ${worker.process.pid} refused the configuration; stopping`);
+        exitCode = INVALID_CONFIG_EXIT;
+        void stopAll();
+        if (alive === 0) resolve();
+        return;
+      }
       logger.error(`supportgate: worker ${worker.process.pid} died (${signal ?? `exit ${code}`}); starting another`);
       tell();
       const now = performance.now();
@@ -90,9 +107,10 @@ export async function runPrimary(workers: number, logger: Logger, stopOn: Promis
         if (alive === 0) resolve();
         return;
       }
+      // Kept referenced: with every worker dead, this timer is what keeps the primary running.
       setTimeout(() => {
         if (!stopping) fork();
-      }, 1000).unref();
+      }, 1000);
     });
   });
   const stopAll = async () => {
@@ -101,6 +119,14 @@ export async function runPrimary(workers: number, logger: Logger, stopOn: Promis
     const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
     if (alive.length === 0) gone();
     for (const w of alive) w.process.kill('SIGTERM');
+    // Each worker gives its requests shutdownTimeoutMs; one that is still there well after is stuck.
+    setTimeout(() => {
+      for (const w of alive) {
+        if (w.isDead()) continue;
+        logger.error(`supportgate: worker ${w.process.pid} did not stop; killing it`);
+        w.process.kill('SIGKILL');
+      }
+    }, shutdownTimeoutMs + 5000).unref();
   };
   for (let i = 0; i < workers; i++) fork();
   void stopOn.then((signal) => {

@@ -27,6 +27,8 @@ export class CliContext {
   json = false;
   /** Set by a command that printed its result but must still exit non-zero (a broken audit chain). */
   failed = false;
+  /** Set by a command whose exit code is its own (serve's primary: why its workers ended). */
+  exitCode: number | undefined;
   private opened: { redis: RedisClient; domain: Domain } | undefined;
   private configCache: Config | undefined;
   private loggerCache: Logger | undefined;

@@ -57,7 +57,7 @@ export async function runCli(argv: string[], io: CliIO, hooks: { started?: (ctx:
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return ctx.failed ? EXIT.failed : EXIT.ok;
+    return ctx.exitCode ?? (ctx.failed ? EXIT.failed : EXIT.ok);
   } catch (err) {
     if (err instanceof InvalidArgumentError) {
       io.stderr.write(ctx.json ? `${JSON.stringify({ error: 'invalid_input', message: err.message })}\n` : `supportgate: ${printable(err.message)}\n`);

@@ -5,6 +5,8 @@ import type { ClientRecord, ClientStore } from './clients.js';
 /** How long a client record is used without reading it again (as tenant records, see tenant-cache). */
 export const CLIENT_FRESH_MS = 1000;
 const MAX_ENTRIES = 10_000;
+/** The shape every registered client id has (see createClient). */
+const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /**
  * The client registry as one process reads it. A login reads its client four times (authorize,
@@ -24,6 +26,9 @@ export class CachedClientStore implements ClientStore {
   ) {}
 
   async get(tenant: string, clientId: string): Promise<ClientRecord | null> {
+    // No client has such an id (createClient's rule): nothing to read, and nothing kept of what
+    // anyone may send as a client_id (up to a request body's size).
+    if (!CLIENT_ID.test(clientId)) return null;
     const key = `${tenant}\n${clientId}`;
     const known = this.entries.get(key);
     if (known && this.clock.now() < known.useUntil) return known.client;

@@ -70,10 +70,16 @@ function readOriginal(req: Request): Original {
  * that is configured and sent, else the one whose domain the host is.
  */
 async function tenantOfRequest(deps: ForwardAuthDeps, req: Request, original: Original): Promise<string> {
-  const named = deps.tenantHeader ? first(req.get(deps.tenantHeader)) : undefined;
-  if (named === undefined) return tenantOfHost(deps, original.host);
+  const sent = deps.tenantHeader ? req.get(deps.tenantHeader) : undefined;
+  if (sent === undefined || sent.trim() === '') return tenantOfHost(deps, original.host);
+  // One value, exactly: a proxy that appends its own to the client's would otherwise let the
+  // client's win. (Header names are matched whatever their case, and repeats arrive joined by commas.)
+  const named = sent.trim();
   const tenant = /^[a-z][a-z0-9-]{1,62}$/.test(named) ? await deps.domain.tenants.get(named) : null;
   if (!tenant || tenant.status !== 'active' || tenant.id === MANAGEMENT_TENANT) throw new AppError('FORWARD_AUTH_NO_TENANT');
+  // A host that is a tenant's own domain belongs to that tenant, whatever a header says.
+  const owner = await deps.domain.tenants.findByDomain(original.host.replace(/:\d+$/, ''));
+  if (owner && owner.id !== tenant.id) throw new AppError('FORWARD_AUTH_NO_TENANT');
   return tenant.id;
 }
 

@@ -109,8 +109,11 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const outcome = l.outcome as LoginOutcome & { ok: true };
     // What provider.interactionFinished does, on the interaction this request already read (it
     // would read it and check its cookie again: one more round trip per login).
+    // (An interaction that expired while the password was checked is not brought back.)
+    const ttl = l.details.exp - Math.floor(domain.clock.now() / 1000);
+    if (ttl <= 0) throw new AppError('SIGN_IN_EXPIRED');
     l.details.result = { login: { accountId: outcome.accountId, amr: ['pwd'], remember: true }, ...(outcome.support ? { support: outcome.support } : {}) };
-    await l.details.save(Math.max(1, l.details.exp - Math.floor(domain.clock.now() / 1000)));
+    await l.details.save(ttl);
     l.res.redirect(303, l.details.returnTo);
     return false;
   };

@@ -269,6 +269,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      forget(key('Grant', grantId));
       await revokeGrant(redis, prefix, tenant, grantId);
     }
   }

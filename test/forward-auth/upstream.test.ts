@@ -69,6 +69,11 @@ describe('forward-auth for the upstream app', () => {
     expect((await onAnyHost(john, 'management')).status).toBe(401);
     expect((await onAnyHost(john, 'nope')).status).toBe(401);
     expect((await onAnyHost(john, 'Shop; x')).status).toBe(401);
+    // Two values (a proxy appending to the client's) is no tenant; nor is a header naming
+    // another tenant than the one whose domain the host is.
+    expect((await onAnyHost(bea, 'mart, shop')).status).toBe(401);
+    expect((await verify(bea, { 'x-supportgate-tenant': 'mart' })).status).toBe(401);
+    expect((await verify(john, { 'x-supportgate-tenant': 'shop' })).status).toBe(200);
     // Without the header, the host decides as before.
     expect((await verify(john)).status).toBe(200);
     expect((await verify(john, { 'x-forwarded-host': 'apps.example.test' })).status).toBe(401);

@@ -28,14 +28,25 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const workers = cluster.isWorker ? 1 : workerCount(opts.workers, ctx.io.env);
       if (workers > 1) {
         // The primary forks this same command N times and only watches them (src/workers.ts).
-        process.exitCode = await runPrimary(workers, createLogger(ctx.config), untilSignal());
+        ctx.exitCode = await runPrimary(workers, createLogger(ctx.config), untilSignal(), ctx.config.shutdownTimeoutMs);
         return;
       }
-      const gateway = await startGateway(ctx.config, { allWorkersUp: workersUp() });
-      const signal = await untilSignal();
+      // Listening for the signal before starting: one that arrives during the start still stops it.
+      const stopSignal = untilSignal();
+      let gateway: Awaited<ReturnType<typeof startGateway>>;
+      try {
+        gateway = await startGateway(ctx.config, { allWorkersUp: workersUp() });
+      } catch (err) {
+        // A worker that cannot start must end (its channel to the primary would keep it alive):
+        // the primary sees it die, and stops the server if that keeps happening.
+        if (cluster.isWorker) process.exitCode = 1;
+        cluster.worker?.disconnect();
+        throw err;
+      }
+      const signal = await stopSignal;
       gateway.logger.info(`received ${signal}`);
       await gateway.stop();
       // A worker's channel to its primary keeps it alive: let go of it, and the process ends.
-      if (cluster.isWorker) cluster.worker?.disconnect();
+      cluster.worker?.disconnect();
     });
 }
