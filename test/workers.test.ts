@@ -143,6 +143,15 @@ describe('serve --workers refuses a count it cannot run', () => {
     expect(r.stderr.trim()).toBe(`supportgate: --workers and WEB_CONCURRENCY take a whole number from 1 to 64 (got "${value}")`);
   });
 
+  it('workers refusing the configuration (production without its keys) stop the server with 78, not a restart loop', async () => {
+    const port = await freePort();
+    const r = await runProcess(process.execPath, ['bin/supportgate.js', 'serve', '--workers', '2'], { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), REDIS_PREFIX: 'sg-workers-config:', LOG_FORMAT: 'json' });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('SIGNING_KEYS_FILE');
+    expect(r.stdout).toContain('refused the configuration; stopping');
+    expect(r.stdout).not.toContain('starting another');
+  }, 30_000);
+
   it('and so does WEB_CONCURRENCY', async () => {
     const r = await runProcess(process.execPath, ['bin/supportgate.js', 'serve'], { PATH: process.env.PATH, NODE_ENV: 'test', WEB_CONCURRENCY: 'lots' });
     expect(r.code).not.toBe(0);
