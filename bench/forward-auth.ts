@@ -13,15 +13,10 @@
  */
 import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
-import { operatorAdmin } from '../src/admin/index.js';
-import { loadConfig } from '../src/config.js';
-import { createDomain } from '../src/domain.js';
-import { closeRedis, connectRedis, createRedis } from '../src/redis/client.js';
-import { loadKeyMaterial } from '../src/secrets/keys.js';
-import { ensureManagementTenant } from '../src/tenants/tenants.js';
+import { closeRedis, type createRedis } from '../src/redis/client.js';
 import { relyingParty, signIn } from './oidc-client.js';
 import { benchRedis } from './private-redis.js';
-import { freePort, gatewayEnv, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
+import { benchAdmin, freePort, gatewayEnv, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
 
 const CONNECTIONS = 64;
 const HOST = 'shop.example.test';
@@ -67,12 +62,9 @@ export async function runForwardAuthBench(seconds: number): Promise<void> {
     await waitFor(`http://127.0.0.1:${rawFloorPort}/verify`, rawFloor, 'the node:http floor app');
 
     // Seed through the same Redis and prefix (and DATA_DIR keys) the gateway process uses.
-    const config = loadConfig({ env });
-    redis = createRedis(config, { mode: 'server' });
-    await connectRedis(redis, config);
-    const domain = createDomain(config, redis, (await loadKeyMaterial(config)).clientSecretsKey);
-    await ensureManagementTenant(domain.tenants, domain.clock);
-    const ops = operatorAdmin(domain, { who: 'bench', actor: null, channel: 'system' });
+    const seeded = await benchAdmin(env);
+    redis = seeded.redis;
+    const { config, ops } = seeded;
     await ops.createTenant({ id: 'shop', domains: [HOST] });
     await ops.createUser({ tenant: 'shop', username: 'john', password: 'john-secret-pw' });
     await ops.createUser({ tenant: 'shop', username: 'admin', password: 'admin-secret-pw', roles: ['tenant-admin'] });

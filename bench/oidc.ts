@@ -15,16 +15,11 @@
  */
 import { availableParallelism } from 'node:os';
 import * as client from 'openid-client';
-import { operatorAdmin } from '../src/admin/index.js';
-import { loadConfig } from '../src/config.js';
-import { createDomain } from '../src/domain.js';
-import { closeRedis, connectRedis, createRedis } from '../src/redis/client.js';
-import { loadKeyMaterial } from '../src/secrets/keys.js';
-import { ensureManagementTenant } from '../src/tenants/tenants.js';
+import { closeRedis, type createRedis } from '../src/redis/client.js';
 import { Argon2idHasher } from '../src/users/passwords.js';
 import { relyingParty, signIn } from './oidc-client.js';
 import { benchRedis } from './private-redis.js';
-import { freePort, gatewayEnv, serverCpuMs, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
+import { benchAdmin, freePort, gatewayEnv, serverCpuMs, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
@@ -64,12 +59,9 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
     children.push(gateway);
 
     // Seed through the same Redis, prefix and DATA_DIR keys the gateway uses.
-    const config = loadConfig({ env });
-    redis = createRedis(config, { mode: 'server' });
-    await connectRedis(redis, config);
-    const domain = createDomain(config, redis, (await loadKeyMaterial(config)).clientSecretsKey);
-    await ensureManagementTenant(domain.tenants, domain.clock);
-    const ops = operatorAdmin(domain, { who: 'bench', actor: null, channel: 'system' });
+    const seeded = await benchAdmin(env);
+    redis = seeded.redis;
+    const { config, ops } = seeded;
     await ops.createTenant({ id: 'acme' });
     await ops.createUser({ tenant: 'acme', username: 'john', password: 'john-secret-pw' });
     await ops.createUser({ tenant: 'management', username: 'jill', password: 'jill-secret-pw', roles: ['support'], scope: ['acme'] });

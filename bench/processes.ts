@@ -7,6 +7,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { operatorAdmin, type Admin } from '../src/admin/index.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { createDomain, type Domain } from '../src/domain.js';
+import { connectRedis, createRedis, type RedisClient } from '../src/redis/client.js';
+import { loadKeyMaterial } from '../src/secrets/keys.js';
+import { ensureManagementTenant } from '../src/tenants/tenants.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -116,4 +122,14 @@ export async function startGatewayProcess(env: NodeJS.ProcessEnv, args: string[]
   const gateway = startChild([...nodeArgs, bin, 'serve', ...args], env);
   await waitFor(`http://127.0.0.1:${env.PORT}/readyz`, gateway, 'the gateway');
   return gateway;
+}
+
+/** The bench's own hands on a gateway's data: the same Redis, prefix and DATA_DIR keys, as an operator. */
+export async function benchAdmin(env: NodeJS.ProcessEnv): Promise<{ config: Config; redis: RedisClient; domain: Domain; ops: Admin }> {
+  const config = loadConfig({ env });
+  const redis = createRedis(config, { mode: 'server' });
+  await connectRedis(redis, config);
+  const domain = createDomain(config, redis, (await loadKeyMaterial(config)).clientSecretsKey);
+  await ensureManagementTenant(domain.tenants, domain.clock);
+  return { config, redis, domain, ops: operatorAdmin(domain, { who: 'bench', actor: null, channel: 'system' }) };
 }
