@@ -11,6 +11,7 @@ import { issuerRoutes } from './http/issuers.js';
 import { forwardAuthRoutes, forwardAuthVerify } from './http/forward-auth.js';
 import { CachedClientStore } from './clients/client-cache.js';
 import { UpstreamTokens } from './http/forward-auth-token.js';
+import { VerifiedTokens } from './http/api/verified-tokens.js';
 import { apiRoutes } from './http/api/index.js';
 import { consoleRoutes } from './http/console/index.js';
 import { FORWARD_AUTH_CLIENT_ID, forwardAuthPaths, withConsoleClient } from './http/console/console-client.js';
@@ -43,6 +44,8 @@ export interface Gateway {
   logger: Logger;
   /** Stops accepting, lets in-flight requests finish (up to shutdownTimeoutMs), closes Redis. */
   stop(): Promise<void>;
+  /** Forward-auth's verdict cache (its hit count shows the tests which path a decision took). */
+  forwardAuthVerdicts: VerifiedTokens;
 }
 
 export interface GatewayOptions {
@@ -127,6 +130,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const forwardAuth = {
     pool, domain, logger,
     tenantHeader: config.forwardAuth.tenantHeader,
+    verdicts: new VerifiedTokens(redis, config.redis.prefix, domain),
     upstreamTokens: config.forwardAuth.tokenSeconds > 0 ? new UpstreamTokens(keys.jwks, config.publicUrl, config.forwardAuth.tokenSeconds, domain.clock) : null,
     browser: {
       publicUrl: config.publicUrl,
@@ -251,5 +255,5 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       logger.info('stopped');
     })());
 
-  return { url: `http://localhost:${port}`, port, domain, redis, logger, stop };
+  return { url: `http://localhost:${port}`, port, domain, redis, logger, stop, forwardAuthVerdicts: forwardAuth.verdicts };
 }

@@ -22,6 +22,7 @@ import type { ConsoleSignIn } from './console/sign-in.js';
 import { newId, parseTenantId, type ForwardAuthSessions } from './forward-auth-sessions.js';
 import { stillSignedIn } from './signed-in.js';
 import type { UpstreamTokens } from './forward-auth-token.js';
+import type { VerifiedTokens } from './api/verified-tokens.js';
 
 export interface ForwardAuthDeps {
   pool: ProviderPool;
@@ -33,6 +34,8 @@ export interface ForwardAuthDeps {
   tenantHeader?: string | null | undefined;
   /** X-Auth-Token for the upstream (FORWARD_AUTH_TOKEN_SECONDS > 0). */
   upstreamTokens?: UpstreamTokens | null | undefined;
+  /** Bearer tokens already accepted, re-checked in one round trip (see verified-tokens.ts). */
+  verdicts?: VerifiedTokens | undefined;
 }
 
 /** The cookie of a browser signed in for one tenant's apps (on the app's host), and of a sign-in under way (on the gateway's). */
@@ -327,7 +330,7 @@ export function forwardAuthVerify(deps: ForwardAuthDeps): Router {
     try {
       original = readOriginal(req);
       tenant = await tenantOfRequest(deps, req, original);
-      caller = req.get('authorization') || !deps.browser ? await identifyCaller(deps, req, res, tenant) : await cookieCaller(deps, req, res, tenant);
+      caller = req.get('authorization') || !deps.browser ? await identifyCaller(deps, req, res, tenant, deps.verdicts) : await cookieCaller(deps, req, res, tenant);
       await applyMode(deps, caller, original);
       const headers = await identityHeaders(deps, req, caller, original);
       // Fail closed: the decision is recorded before the proxy lets the request through.

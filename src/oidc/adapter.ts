@@ -133,11 +133,17 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
 
   /** A record's raw value: the read this request already started for it, else a new one. */
   function getRaw(k: string): Promise<string | null> {
-    const prefetched = oidcRequest()?.prefetched;
+    const state = oidcRequest();
+    const prefetched = state?.prefetched;
     const started = prefetched?.get(k);
-    if (started === undefined) return redis.get(k);
-    prefetched!.delete(k);
-    return started;
+    let reading: Promise<string | null>;
+    if (started === undefined) reading = redis.get(k);
+    else {
+      prefetched!.delete(k);
+      reading = started;
+    }
+    const reads = state?.reads;
+    return reads ? reading.then((raw) => (reads.set(k, raw), raw)) : reading;
   }
 
   /** A record this request writes is read anew afterwards, not from a read started before. */
@@ -294,7 +300,7 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
  * suspension's own second is dead unless the resume came in that same second too (then it may
  * have been issued after the resume, and the sweep that follows the event is what ends it).
  */
-function issuedBeforeSuspension(iat: number, t: { status: string; suspendedAt?: string | undefined; resumedAt?: string | undefined }): boolean {
+export function issuedBeforeSuspension(iat: number, t: { status: string; suspendedAt?: string | undefined; resumedAt?: string | undefined }): boolean {
   if (!t.suspendedAt) return false;
   const suspended = Math.floor(Date.parse(t.suspendedAt) / 1000);
   if (iat < suspended) return true;

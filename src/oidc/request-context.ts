@@ -31,13 +31,18 @@ export interface OidcRequestState {
    * session), by Redis key: read in the same round trip as each other, each used once.
    */
   prefetched: Map<string, Promise<string | null>>;
+  /**
+   * Set by a caller that wants to know what the checks were made on (forward-auth's verdict
+   * cache): every record's raw value the adapter read in this request, by Redis key.
+   */
+  reads?: Map<string, string | null>;
 }
 
 const storage = new AsyncLocalStorage<OidcRequestState>();
 
 /** Runs `fn` (an issuer's request handling) with a fresh request state. */
-export function withOidcRequest<T>(fn: () => T): T {
-  return storage.run({ sessions: new Map(), tokens: new Map(), clients: new Map(), prefetched: new Map() }, fn);
+export function withOidcRequest<T>(fn: () => T, options: { recordReads?: boolean } = {}): T {
+  return storage.run({ sessions: new Map(), tokens: new Map(), clients: new Map(), prefetched: new Map(), ...(options.recordReads ? { reads: new Map() } : {}) }, fn);
 }
 
 /** The current request's state, or undefined outside an issuer request (e.g. the session ender). */

@@ -16,6 +16,7 @@ import type { ProviderPool } from '../../oidc/pool.js';
 import { oidcRequest, withOidcRequest } from '../../oidc/request-context.js';
 import { auditIdentity, type SupportSession } from '../../support-access/sessions.js';
 import type { User } from '../../users/users.js';
+import type { AcceptedToken, VerifiedTokens } from './verified-tokens.js';
 
 /** The caller of one API request. */
 export interface Caller {
@@ -83,15 +84,14 @@ async function findToken(deps: BearerDeps, tenant: string, provider: Provider, v
 const scopesOf = (scope: string | undefined) => (scope ?? '').split(' ').filter((s) => s !== '');
 
 /** A person's token: the user, read now (enabled), as itself or through a support session. */
-async function userCaller(deps: BearerDeps, tenant: string, found: Extract<Found, { kind: 'user' }>): Promise<Omit<Caller, 'audit'> & { who: ReturnType<typeof auditIdentity> }> {
-  const { token, stamp, user } = found;
+function userCaller(tenant: string, token: Pick<AcceptedToken, 'scope' | 'clientId' | 'exp'>, stamp: SupportSession | null, user: User | null): Omit<Caller, 'audit'> & { who: ReturnType<typeof auditIdentity> } {
   if (!user || !user.enabled) throw invalid();
   if (stamp && (stamp.tenant !== tenant || stamp.target.id !== user.id)) throw invalid();
   const scopes = scopesOf(token.scope);
   const principal: Caller['principal'] = stamp
     ? { kind: 'support', tenant, userId: user.id, username: user.username, actor: stamp.actor }
     : { kind: 'user', tenant, userId: user.id, username: user.username, roles: user.roles, scopes };
-  return { tenant, principal, username: user.username, scopes, clientId: token.clientId!, expiresAt: token.exp ?? null, who: auditIdentity(user, stamp) };
+  return { tenant, principal, username: user.username, scopes, clientId: token.clientId, expiresAt: token.exp ?? null, who: auditIdentity(user, stamp) };
 }
 
 /** A client's own token: the client must still be registered, its scopes cut to what it still has. */
@@ -121,15 +121,30 @@ function auditContextOf(req: Request, res: Response, who: { who: string; actor: 
  * Finds the caller of `req` in `tenant`'s issuer (default: the path's `{tenant}`), or throws a
  * 401. Forward-auth asks with the tenant of the proxied host.
  */
-export async function identifyCaller(deps: BearerDeps, req: Request, res: Response, tenant = String(req.params.tenant)): Promise<Caller> {
+export async function identifyCaller(deps: BearerDeps, req: Request, res: Response, tenant = String(req.params.tenant), verdicts?: VerifiedTokens): Promise<Caller> {
   const value = readBearer(req);
+  const held = verdicts ? await verdicts.recheck(tenant, value) : null;
+  if (held) {
+    const { who, ...caller } = userCaller(tenant, held.token, held.token.stamp, held.user);
+    return { ...caller, audit: auditContextOf(req, res, who, caller.clientId) };
+  }
   const provider = await issuerOf(deps.pool, tenant);
   // The adapter keeps what it read (support stamps) in the request state: one per API request.
-  return withOidcRequest(async () => {
-    const found = await findToken(deps, tenant, provider, value);
-    const { who, ...caller } = found.kind === 'user' ? await userCaller(deps, tenant, found) : await clientCaller(deps, tenant, found.token);
-    return { ...caller, audit: auditContextOf(req, res, who, caller.clientId) };
-  });
+  return withOidcRequest(
+    async () => {
+      const found = await findToken(deps, tenant, provider, value);
+      if (found.kind === 'client') {
+        const { who, ...caller } = await clientCaller(deps, tenant, found.token);
+        return { ...caller, audit: auditContextOf(req, res, who, caller.clientId) };
+      }
+      const accepted: AcceptedToken = { accountId: found.token.accountId!, clientId: found.token.clientId!, scope: found.token.scope, exp: found.token.exp, stamp: found.stamp };
+      const { who, ...caller } = userCaller(tenant, accepted, found.stamp, found.user);
+      const reads = oidcRequest()?.reads;
+      if (verdicts && reads) verdicts.remember(tenant, value, accepted, reads);
+      return { ...caller, audit: auditContextOf(req, res, who, caller.clientId) };
+    },
+    { recordReads: verdicts !== undefined },
+  );
 }
 
 /** The middleware: `res.locals.caller`, or the 401 with its challenge (RFC 6750 §3). */
