@@ -32,12 +32,15 @@ interface Entry {
  * Stale-while-error, bounded: only when a read *fails* with a store outage is the last known
  * record used, and only while it is at most TENANT_STALE_LIMIT_MS old. A record dropped by an
  * event is never used again, so a suspension that reached this process is never undone by an
- * outage. Other reads (list, findByDomain) and all writes go straight to the registry.
+ * outage. Domain lookups are kept the same way (fresh for TENANT_FRESH_MS, dropped by any
+ * invalidation); `list` and all writes go straight to the registry.
  */
 export class CachedTenantStore implements TenantStore {
   private readonly entries = new Map<string, Entry>();
   // One read per tenant at a time: requests arriving together share it (and its failure).
   private readonly reads = new Map<string, Promise<Tenant | null>>();
+  /** Which tenant each host name asked for selects (null: none), read at most TENANT_FRESH_MS ago. */
+  private readonly domains = new Map<string, { id: string | null; useUntil: number }>();
   // Bumped by every invalidation: a read that started before one does not store its result.
   private generation = 0;
 
@@ -65,6 +68,8 @@ export class CachedTenantStore implements TenantStore {
     this.generation++;
     this.entries.delete(id);
     this.reads.delete(id);
+    // Which domains were the tenant's is not known here; a change of any tenant is rare.
+    this.domains.clear();
   }
 
   /** Follows the processes' events: a tenant record changed somewhere. */
@@ -84,8 +89,26 @@ export class CachedTenantStore implements TenantStore {
     return this.writing(tenant.id, () => this.registry.remove(tenant));
   }
 
-  findByDomain(domain: string): Promise<Tenant | null> {
-    return this.registry.findByDomain(domain);
+  /**
+   * The tenant a host name selects (forward-auth asks for every request it decides). Which tenant
+   * a domain belongs to is kept like the records, for TENANT_FRESH_MS and dropped with any
+   * invalidation; the record itself then comes from `get`, so a suspension shows at once.
+   */
+  async findByDomain(domain: string): Promise<Tenant | null> {
+    const name = domain.toLowerCase();
+    const known = this.domains.get(name);
+    let id: string | null;
+    if (known && this.clock.now() < known.useUntil) id = known.id;
+    else {
+      const generation = this.generation;
+      id = (await this.registry.findByDomain(name))?.id ?? null;
+      if (generation === this.generation) {
+        this.domains.delete(name);
+        this.domains.set(name, { id, useUntil: this.clock.now() + TENANT_FRESH_MS });
+        if (this.domains.size > MAX_ENTRIES) this.domains.delete(this.domains.keys().next().value!);
+      }
+    }
+    return id === null ? null : this.get(id);
   }
 
   list(): Promise<Tenant[]> {

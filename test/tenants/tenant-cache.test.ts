@@ -26,8 +26,10 @@ class Registry implements TenantStore {
   async remove(tenant: Tenant): Promise<void> {
     this.records.delete(tenant.id);
   }
-  async findByDomain(): Promise<Tenant | null> {
-    return null;
+  domainReads = 0;
+  async findByDomain(domain: string): Promise<Tenant | null> {
+    this.domainReads++;
+    return [...this.records.values()].find((t) => t.domains.includes(domain)) ?? null;
   }
   async list(): Promise<Tenant[]> {
     return [...this.records.values()];
@@ -126,5 +128,23 @@ describe('the per-process tenant cache', () => {
     const { registry, cache } = setup();
     await Promise.all([cache.get('acme'), cache.get('acme'), cache.get('acme')]);
     expect(registry.reads).toBe(1);
+  });
+
+  it('keeps which tenant a host selects for TENANT_FRESH_MS, and forgets it with any change of a tenant', async () => {
+    const { clock, registry, cache } = setup();
+    registry.records.set('acme', { ...acme, domains: ['acme.example.com'] });
+    expect((await cache.findByDomain('ACME.example.com'))?.id).toBe('acme');
+    expect((await cache.findByDomain('acme.example.com'))?.id).toBe('acme');
+    expect(await cache.findByDomain('nobody.example.com')).toBeNull();
+    expect(await cache.findByDomain('nobody.example.com')).toBeNull();
+    expect(registry.domainReads).toBe(2);
+    // A suspension reaches the record at once, though the domain is still known.
+    registry.records.set('acme', { ...registry.records.get('acme')!, status: 'suspended' });
+    cache.onEvent({ type: 'tenant.suspended', tenant: 'acme' });
+    expect((await cache.findByDomain('acme.example.com'))?.status).toBe('suspended');
+    expect(registry.domainReads).toBe(3); // dropped with the event
+    clock.advance(TENANT_FRESH_MS);
+    await cache.findByDomain('nobody.example.com');
+    expect(registry.domainReads).toBe(4);
   });
 });
