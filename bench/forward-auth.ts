@@ -13,10 +13,8 @@
  */
 import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
-import { closeRedis, type createRedis } from '../src/redis/client.js';
 import { relyingParty, signIn } from './oidc-client.js';
-import { benchRedis } from './private-redis.js';
-import { benchAdmin, freePort, gatewayEnv, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
+import { benchAdmin, benchRun, freePort, gatewayEnv, startChild, startGatewayProcess, waitFor } from './processes.js';
 
 const CONNECTIONS = 64;
 const HOST = 'shop.example.test';
@@ -39,31 +37,26 @@ function allOk(label: string, r: autocannon.Result): void {
 }
 
 export async function runForwardAuthBench(seconds: number): Promise<void> {
-  const redisHome = await benchRedis();
-  const children: Child[] = [];
-  // Last resort if the bench dies between start and finally: no child outlives it.
-  const killAll = () => children.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL'));
-  process.once('exit', killAll);
-  let redis: ReturnType<typeof createRedis> | null = null;
-  try {
+  await benchRun(async (run) => {
+    const redisHome = run.redis;
     const [port, helloPort, floorPort, rawFloorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = gatewayEnv('fa', port, redisHome.url, { TRUST_PROXY: 'loopback' });
     // One process, as the baselines are (SPEC §7 allows more; the OIDC bench measures workers).
     const gateway = await startGatewayProcess(env, ['--workers', '1']);
-    children.push(gateway);
+    run.track(gateway);
     const hello = startChild([new URL('./hello-app.js', import.meta.url).pathname, String(helloPort)], process.env);
-    children.push(hello);
+    run.track(hello);
     const floor = startChild([new URL('./floor-app.js', import.meta.url).pathname, String(floorPort), redisHome.url, `sgbench-floor-${process.pid}:`], process.env);
-    children.push(floor);
+    run.track(floor);
     const rawFloor = startChild([new URL('./floor-app.js', import.meta.url).pathname, String(rawFloorPort), redisHome.url, `sgbench-rawfloor-${process.pid}:`, 'raw'], process.env);
-    children.push(rawFloor);
+    run.track(rawFloor);
     await waitFor(`http://127.0.0.1:${helloPort}/hello`, hello, 'the hello app');
     await waitFor(`http://127.0.0.1:${floorPort}/verify`, floor, 'the floor app');
     await waitFor(`http://127.0.0.1:${rawFloorPort}/verify`, rawFloor, 'the node:http floor app');
 
     // Seed through the same Redis and prefix (and DATA_DIR keys) the gateway process uses.
     const seeded = await benchAdmin(env);
-    redis = seeded.redis;
+    run.own(seeded.redis);
     const { config, ops } = seeded;
     await ops.createTenant({ id: 'shop', domains: [HOST] });
     await ops.createUser({ tenant: 'shop', username: 'john', password: 'john-secret-pw' });
@@ -158,12 +151,7 @@ export async function runForwardAuthBench(seconds: number): Promise<void> {
     if (otherBeforeClose > 0 || disabled.errors > 0) throw new Error(`disable support: ${otherBeforeClose} answers neither 200 nor 401, ${disabled.errors} errors`);
     if (first === null) throw new Error('disable support: jill was never refused after the close');
     if (passedSentAfter > 0) throw new Error(`disable support: ${passedSentAfter} requests sent after the close returned still passed`);
-  } finally {
-    if (redis) await closeRedis(redis);
-    await Promise.all(children.map((c) => c.stop()));
-    process.off('exit', killAll);
-    await redisHome.stop();
-  }
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -15,11 +15,9 @@
  */
 import { availableParallelism } from 'node:os';
 import * as client from 'openid-client';
-import { closeRedis, type createRedis } from '../src/redis/client.js';
 import { Argon2idHasher } from '../src/users/passwords.js';
 import { relyingParty, signIn } from './oidc-client.js';
-import { benchRedis } from './private-redis.js';
-import { benchAdmin, freePort, gatewayEnv, serverCpuMs, startChild, startGatewayProcess, waitFor, type Child } from './processes.js';
+import { benchAdmin, benchRun, freePort, gatewayEnv, serverCpuMs, startChild, startGatewayProcess, waitFor } from './processes.js';
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
@@ -47,20 +45,16 @@ async function measured(gatewayPid: number, seconds: number, concurrency: number
 }
 
 export async function runOidcBench(seconds: number, workers = availableParallelism()): Promise<void> {
-  const redisHome = await benchRedis();
-  const children: Child[] = [];
-  const killAll = () => children.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL'));
-  process.once('exit', killAll);
-  let redis: ReturnType<typeof createRedis> | null = null;
-  try {
+  await benchRun(async (run) => {
+    const redisHome = run.redis;
     const [port, barePort] = [await freePort(), await freePort()];
     const env = gatewayEnv('oidc', port, redisHome.url);
     const gateway = await startGatewayProcess(env, ['--workers', '1']);
-    children.push(gateway);
+    run.track(gateway);
 
     // Seed through the same Redis, prefix and DATA_DIR keys the gateway uses.
     const seeded = await benchAdmin(env);
-    redis = seeded.redis;
+    run.own(seeded.redis);
     const { config, ops } = seeded;
     await ops.createTenant({ id: 'acme' });
     await ops.createUser({ tenant: 'acme', username: 'john', password: 'john-secret-pw' });
@@ -136,7 +130,7 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
 
     // The bare provider on the same adapter, in a process of its own.
     const bareChild = startChild([new URL('./bare-provider.js', import.meta.url).pathname, String(barePort)], env);
-    children.push(bareChild);
+    run.track(bareChild);
     await waitFor(`http://127.0.0.1:${barePort}/.well-known/openid-configuration`, bareChild, 'the bare provider');
     const { supportsPKCE: _f, ...meta } = rp.config.serverMetadata();
     const bareConfig = new client.Configuration({ ...meta, introspection_endpoint: `http://127.0.0.1:${barePort}/token/introspection` }, 'bench', clientSecret!);
@@ -146,7 +140,7 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
     // Throughput on every core: the same gateway as N workers (this one stopped first).
     await gateway.stop();
     const wide = await startGatewayProcess(env, ['--workers', String(workers)], false);
-    children.push(wide);
+    run.track(wide);
     await rate(Math.min(3, seconds), concurrency, login('john', 'john-secret-pw'));
     const wideLogins = await measured(wide.proc.pid!, seconds, concurrency, login('john', 'john-secret-pw'));
 
@@ -160,12 +154,7 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
     console.log(`introspection, support token:      ${fmt(introSupport.cpuMs, 2)} gateway CPU ms; ${fmt(introSupport.perSecond)}/s, ratio to bare ${fmt(introSupport.perSecond / bare.perSecond, 2)} (re-checks may-enter on every use)`);
     console.log(`logins/s with --workers ${workers}:       ${fmt(wideLogins.perSecond)}/s (${fmt(wideLogins.cpuMs, 2)} gateway CPU ms each), ratio to raw argon2 verifies/s on the same cores ${fmt(wideLogins.perSecond / raw.perSecond, 2)}`);
     console.log(`HEADLINE argon2 CPU per verify / gateway CPU per login: ${fmt(headline, 2)} (1.0 = a login costs exactly its hash; goal >= 0.65, long-term 0.90)`);
-  } finally {
-    if (redis) await closeRedis(redis);
-    await Promise.all(children.map((c) => c.stop()));
-    process.off('exit', killAll);
-    await redisHome.stop();
-  }
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import { operatorAdmin, type Admin } from '../src/admin/index.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createDomain, type Domain } from '../src/domain.js';
-import { connectRedis, createRedis, type RedisClient } from '../src/redis/client.js';
+import { closeRedis, connectRedis, createRedis, type RedisClient } from '../src/redis/client.js';
+import { benchRedis } from './private-redis.js';
 import { loadKeyMaterial } from '../src/secrets/keys.js';
 import { ensureManagementTenant } from '../src/tenants/tenants.js';
 
@@ -132,4 +133,31 @@ export async function benchAdmin(env: NodeJS.ProcessEnv): Promise<{ config: Conf
   const domain = createDomain(config, redis, (await loadKeyMaterial(config)).clientSecretsKey);
   await ensureManagementTenant(domain.tenants, domain.clock);
   return { config, redis, domain, ops: operatorAdmin(domain, { who: 'bench', actor: null, channel: 'system' }) };
+}
+
+/** What a bench run holds: its private Redis, the processes it started, its own Redis client. */
+export interface BenchRun {
+  redis: { url: string; where: string };
+  /** Starts tracking a child: stopped when the run ends, killed if the bench dies first. */
+  track(child: Child): Child;
+  /** A Redis client of the bench's own, closed when the run ends. */
+  own(client: RedisClient): void;
+}
+
+/** Runs `body` with a private Redis; whatever it started is stopped afterwards, even on failure. */
+export async function benchRun<T>(body: (run: BenchRun) => Promise<T>): Promise<T> {
+  const redisHome = await benchRedis();
+  const children: Child[] = [];
+  const clients: RedisClient[] = [];
+  // Last resort if the bench dies between start and finally: no child outlives it.
+  const killAll = () => children.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL'));
+  process.once('exit', killAll);
+  try {
+    return await body({ redis: redisHome, track: (child) => (children.push(child), child), own: (client) => void clients.push(client) });
+  } finally {
+    await Promise.all(clients.map((c) => closeRedis(c)));
+    await Promise.all(children.map((c) => c.stop()));
+    process.off('exit', killAll);
+    await redisHome.stop();
+  }
 }
