@@ -136,6 +136,29 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
     const bareConfig = new client.Configuration({ ...meta, introspection_endpoint: `http://127.0.0.1:${barePort}/token/introspection` }, 'bench', clientSecret!);
     client.allowInsecureRequests(bareConfig);
     const bare = await measured(bareChild.proc.pid!, seconds, concurrency, introspect(bareConfig, ordinaryTokens.tokens.access_token));
+    await bareChild.stop();
+
+    // The login floors: oidc-provider alone with the least interaction (form, argon2, grant), on
+    // the gateway's Redis adapter and on oidc-provider's in-memory one, each in its own process.
+    const floorLogin = async (mode: 'redis' | 'memory') => {
+      const floorPort = await freePort();
+      const child = run.track(startChild([new URL('./floor-provider.js', import.meta.url).pathname, String(floorPort), mode], { ...env, FLOOR_CLIENT_SECRET: clientSecret!, FLOOR_REDIRECT_URI: redirectUri }));
+      await waitFor(`http://127.0.0.1:${floorPort}/.well-known/openid-configuration`, child, `the ${mode} floor`);
+      const at = (url: unknown) => String(url).replace(`localhost:${port}/t/acme`, `127.0.0.1:${floorPort}`);
+      const floorMeta = { ...meta, authorization_endpoint: at(meta.authorization_endpoint), token_endpoint: at(meta.token_endpoint), jwks_uri: at(meta.jwks_uri) };
+      const floorRp = { ...rp, config: new client.Configuration(floorMeta, 'bench', clientSecret!) };
+      client.allowInsecureRequests(floorRp.config);
+      const once = async () => {
+        const r = await signIn(floorRp, 'john', 'john-secret-pw');
+        if (!r.ok) throw new Error(`${mode} floor: ${r.error}`);
+      };
+      await rate(Math.min(3, seconds), concurrency, once);
+      const r = await measured(child.proc.pid!, seconds, concurrency, once);
+      await child.stop();
+      return r;
+    };
+    const floorRedis = await floorLogin('redis');
+    const floorMemory = await floorLogin('memory');
 
     // Throughput on every core: the same gateway as N workers (this one stopped first).
     await gateway.stop();
@@ -148,6 +171,8 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
     console.log(`argon2id verify (baseline):        ${fmt(argon2CpuMs, 2)} CPU ms per verify; ${fmt(raw.perSecond)} verifies/s on these cores`);
     console.log(`full code-flow login, ordinary:    ${fmt(ordinary.cpuMs, 2)} gateway CPU ms; ${fmt(ordinary.perSecond)}/s with 1 worker`);
     console.log(`full code-flow login, support:     ${fmt(support.cpuMs, 2)} gateway CPU ms (${fmt(support.cpuMs / ordinary.cpuMs, 2)} of ordinary; goal <= 1.05); ${fmt(support.perSecond)}/s`);
+    console.log(`login floor, oidc-provider alone on the gateway's Redis adapter: ${fmt(floorRedis.cpuMs, 2)} CPU ms (headline ${fmt(argon2CpuMs / floorRedis.cpuMs, 2)}); the gateway's login is ${fmt(ordinary.cpuMs / floorRedis.cpuMs, 2)} of it`);
+    console.log(`login floor, oidc-provider alone in memory (no Redis):         ${fmt(floorMemory.cpuMs, 2)} CPU ms (headline ${fmt(argon2CpuMs / floorMemory.cpuMs, 2)}); the gateway's login is ${fmt(ordinary.cpuMs / floorMemory.cpuMs, 2)} of it`);
     console.log(`full login, ES256 ID token client: ${fmt(ordinaryEs.cpuMs, 2)} gateway CPU ms (headline ${fmt(argon2CpuMs / ordinaryEs.cpuMs, 2)} for clients that register ES256)`);
     console.log(`refresh:                           ${fmt(refresh.cpuMs, 2)} gateway CPU ms; ${fmt(refresh.perSecond)}/s`);
     console.log(`introspection, ordinary token:     ${fmt(introOrdinary.cpuMs, 2)} gateway CPU ms; ${fmt(introOrdinary.perSecond)}/s, ratio to bare oidc-provider ${fmt(introOrdinary.perSecond / bare.perSecond, 2)} (its ${fmt(bare.cpuMs, 2)} CPU ms, ${fmt(bare.perSecond)}/s)`);
