@@ -46,6 +46,8 @@ export interface Config {
     /** Lifetime of the signed X-Auth-Token for the upstream app; 0: none is sent. */
     tokenSeconds: number;
   };
+  /** Prometheus metrics on a listener of their own (never the public port); port 0: off. */
+  metrics: { port: number; host: string };
   shutdownTimeoutMs: number;
 }
 
@@ -82,6 +84,8 @@ const ENV_NAMES: Record<string, string> = {
   AUDIT_DIGEST_EVERY_SECONDS: 'audit.digestEverySeconds',
   FORWARD_AUTH_TENANT_HEADER: 'forwardAuth.tenantHeader',
   FORWARD_AUTH_TOKEN_SECONDS: 'forwardAuth.tokenSeconds',
+  METRICS_PORT: 'metrics.port',
+  METRICS_HOST: 'metrics.host',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 const ENV_OF_PATH = Object.fromEntries(Object.entries(ENV_NAMES).map(([env, path]) => [path, env]));
@@ -203,6 +207,10 @@ const schema = z.object({
       z.number({ error: 'must be 0 (no token) or 10 to 300 seconds' }).int('must be 0 (no token) or 10 to 300 seconds').refine((n) => n === 0 || (n >= 10 && n <= 300), 'must be 0 (no token) or 10 to 300 seconds'),
     ),
   }),
+  metrics: z.object({
+    port: integer(0, 65535),
+    host: z.string().refine((h) => isIP(h) !== 0 || h === 'localhost', 'must be an IP address (or localhost) to listen on'),
+  }),
   shutdownTimeoutMs: integer(0, 600000),
 });
 
@@ -287,6 +295,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       issues.push(`${label}: ${issue.message}`);
     }
   }
+  // The metrics listener is private by design: on the public port its figures would be anyone's.
+  if (result.success && result.data.metrics.port !== 0 && result.data.metrics.port === result.data.port) {
+    issues.push(`${describePath('metrics.port')}: must not be the public port ${result.data.port}`);
+  }
   if (issues.length > 0 || !result.success) {
     throw new AppError('CONFIG_ISSUES', undefined, { issues, params: { issues: issues.join('; ') } });
   }
@@ -306,6 +318,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     login: c.login,
     audit: c.audit,
     forwardAuth: { tenantHeader: c.forwardAuth.tenantHeader?.toLowerCase() ?? null, tokenSeconds: c.forwardAuth.tokenSeconds },
+    metrics: c.metrics,
     shutdownTimeoutMs: c.shutdownTimeoutMs,
   };
 }
