@@ -23,7 +23,8 @@ export interface Config {
   keys: {
     signingKeysFile: string | null;
     cookieSecrets: string[];
-    clientSecretsKey: string | null;
+    /** Keys sealing secrets at rest, newest first (the newest seals, every one opens); empty: none configured. */
+    clientSecretsKey: string[];
     /** Ed25519 private key (PEM or JWK file) that signs audit digests. */
     auditDigestKeyFile: string | null;
     /** Ed25519 public keys (base64url, 32 bytes) `audit verify` trusts besides the key file's own. */
@@ -176,10 +177,11 @@ const schema = z.object({
   keys: z.object({
     signingKeysFile: z.union([z.null(), z.string().min(1)]),
     cookieSecrets: list(z.string().min(32, 'each cookie secret must have at least 32 characters')),
-    clientSecretsKey: z.union([
-      z.null(),
-      z.string().refine((s) => Buffer.from(s, 'base64url').length === 32, 'must be 32 bytes, base64url encoded'),
-    ]),
+    // One key or a list, newest first (config: a string or a list; environment: comma separated); null: none.
+    clientSecretsKey: z.preprocess(
+      (v) => (v === null ? [] : typeof v === 'string' && !v.includes(',') ? [v] : v),
+      list(z.string().refine((s) => /^[A-Za-z0-9_-]{43}$/.test(s) && Buffer.from(s, 'base64url').length === 32, 'each key must be 32 bytes, base64url encoded')),
+    ),
     auditDigestKeyFile: z.union([z.null(), z.string().min(1)]),
     auditDigestPublicKeys: list(
       z.string().refine((s) => /^[A-Za-z0-9_-]{43}$/.test(s), 'each must be an Ed25519 public key: 32 bytes, base64url encoded (the "x" of its JWK)'),

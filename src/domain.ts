@@ -1,4 +1,4 @@
-import { AuditLog } from './audit/audit-log.js';
+import { AuditLog, type AuditLogObserver } from './audit/audit-log.js';
 import { RedisAuditStore } from './audit/redis-audit-store.js';
 import type { AuditStore } from './audit/store.js';
 import { RedisClientStore } from './clients/redis-client-store.js';
@@ -37,17 +37,19 @@ export interface Domain {
 export function createDomain(
   config: Config,
   redis: RedisClient,
-  clientSecretsKey: string,
+  clientSecretsKey: string | readonly string[],
   clock: Clock = systemClock,
   logger?: Logger,
+  /** A gateway's metrics (none in the CLI): the audit log reports its appends there. */
+  metrics?: AuditLogObserver,
 ): Domain {
   const prefix = config.redis.prefix;
   const auditStore = new RedisAuditStore(redis, prefix);
   return {
     auditStore,
-    audit: new AuditLog(auditStore, clock, logger),
+    audit: new AuditLog(auditStore, clock, logger, metrics),
     windows: new RedisSupportWindowStore(redis, prefix),
-    events: new RedisEventBus(redis, prefix, logger),
+    events: new RedisEventBus(redis, prefix, logger, clock),
     clock,
     tenants: new RedisTenantStore(redis, prefix),
     users: new RedisUserStore(redis, prefix),

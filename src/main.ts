@@ -32,9 +32,16 @@ import { LoginLimits } from './support-access/login-limits.js';
 import { OidcSessionRevoker } from './oidc/revoker.js';
 import { RedisSupportSessionStore } from './support-access/redis-support-session-store.js';
 import { SupportSessionEnder } from './support-access/session-ender.js';
+import { SigningKeys } from './secrets/signing-keys.js';
 import { loadAuditDigestKey, loadAuditDigestPublicKeys, loadKeyMaterial, publicKeyText } from './secrets/keys.js';
 import { CachedTenantStore } from './tenants/tenant-cache.js';
-import { ensureManagementTenant } from './tenants/tenants.js';
+import { reportMetricsToPrimary } from './metrics/cluster.js';
+import { listenMetrics, type MetricsListener } from './metrics/listener.js';
+import { GatewayMetrics } from './metrics/metrics.js';
+import { countOpenWindows } from './metrics/open-windows.js';
+import { observeProvider } from './metrics/provider.js';
+import { observeRedis } from './metrics/redis.js';
+import { ensureManagementTenant, requireTenant } from './tenants/tenants.js';
 
 export interface Gateway {
   url: string;
@@ -46,6 +53,9 @@ export interface Gateway {
   stop(): Promise<void>;
   /** Forward-auth's verdict cache (its hit count shows the tests which path a decision took). */
   forwardAuthVerdicts: VerifiedTokens;
+  /** This process's metrics (METRICS_PORT set), and the port serving them (null: the primary serves them, or off). */
+  metrics: GatewayMetrics | null;
+  metricsPort: number | null;
 }
 
 export interface GatewayOptions {
@@ -55,6 +65,11 @@ export interface GatewayOptions {
   routers?: Router[];
   /** In a worker of `serve --workers N`: whether every worker is listening (/readyz waits for it). */
   allWorkersUp?: () => boolean;
+  /**
+   * Who serves this process's metrics when METRICS_PORT is set: its own listener (default), or,
+   * in a worker of `serve --workers N`, the primary, which serves all workers' together.
+   */
+  metricsServedBy?: 'listener' | 'primary';
 }
 
 /** Wiring by hand: config → keys → redis → stores → http → listen. */
@@ -79,7 +94,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       else if (!shuttingDown) logger.error(`${describeRedis(config)} is unavailable: ${reason ?? 'unknown'}; retrying`);
     },
   });
-  const stores = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger);
+  // Metrics only when asked for (METRICS_PORT): otherwise nothing is measured at all.
+  const metrics = config.metrics.port !== 0
+    ? new GatewayMetrics({ openWindows: () => countOpenWindows({ tenants: stores.tenants, windows: stores.windows, clock: stores.clock }), redisReady: () => redis.status === 'ready' })
+    : null;
+  if (metrics) observeRedis(redis, metrics);
+  const stores = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger, metrics ?? undefined);
   // Requests read tenant records through the process's cache (stale-while-error, see tenant-cache);
   // the session ender decides on the registry as it is now.
   const tenantCache = new CachedTenantStore(stores.tenants, stores.clock);
@@ -87,16 +107,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const clientCache = new CachedClientStore(stores.clients, stores.clock);
   const domain: Domain = { ...stores, tenants: tenantCache, clients: withConsoleClient(clientCache, config.publicUrl) };
   const sessions = new RedisSupportSessionStore(redis, config.redis.prefix);
-  const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger });
+  const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger, observer: metrics ?? undefined });
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
-  const pool = new ProviderPool(tenantCache, (tenant) =>
-    answerStoreOutages(
-      createTenantProvider(tenant, {
-        publicUrl: config.publicUrl, redis, prefix: config.redis.prefix, access: domain, clients: domain.clients, secretBox: domain.secretBox,
-        audit: domain.audit, keys, sessions, logger,
-        onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),
-      }),
-    ),
+  const signingKeys = new SigningKeys({ redis, prefix: config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys });
+  const pool = new ProviderPool(
+    tenantCache,
+    (tenant, issuerKeys) =>
+      answerStoreOutages(observeProvider(
+        createTenantProvider(tenant, {
+          publicUrl: config.publicUrl, redis, prefix: config.redis.prefix, access: domain, clients: domain.clients, secretBox: domain.secretBox,
+          audit: domain.audit, keys: { jwks: issuerKeys.jwks, cookieSecrets: keys.cookieSecrets }, sessions, logger,
+          onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),
+        }),
+        metrics ?? undefined,
+      )),
+    (tenant) => signingKeys.issuerKeys(tenant),
   );
 
   // First start creates the management tenant; it runs again on every reconnect until it succeeded.
@@ -105,11 +130,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     try {
       await ensureManagementTenant(domain.tenants, domain.clock);
       // Once subscribed, ioredis subscribes again by itself after every reconnect.
-      unsubscribe ??= await domain.events.subscribe((event) => {
+      unsubscribe ??= await domain.events.subscribe((event, publishedAt) => {
         logger.info(`event ${event.type}`, { event });
+        if (metrics && publishedAt !== null) metrics.eventReceived(event.type, (domain.clock.now() - publishedAt) / 1000);
         tenantCache.onEvent(event);
         clientCache.onEvent(event);
-        void endLater(ender.onEvent(event));
+        if (event.type === 'keys.rotated') signingKeys.forget(event.tenant);
+        void endLater(ender.onEvent(event, publishedAt));
       });
       // A start that failed meanwhile (its port taken) lets go of the subscription too.
       if (shuttingDown) await unsubscribe();
@@ -131,7 +158,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     pool, domain, logger,
     tenantHeader: config.forwardAuth.tenantHeader,
     verdicts: new VerifiedTokens(redis, config.redis.prefix, domain),
-    upstreamTokens: config.forwardAuth.tokenSeconds > 0 ? new UpstreamTokens(keys.jwks, config.publicUrl, config.forwardAuth.tokenSeconds, domain.clock) : null,
+    metrics: metrics ?? undefined,
+    upstreamTokens: config.forwardAuth.tokenSeconds > 0 ? new UpstreamTokens(async (tenant) => signingKeys.signer(await requireTenant(tenantCache, tenant)), config.publicUrl, config.forwardAuth.tokenSeconds, domain.clock) : null,
     browser: {
       publicUrl: config.publicUrl,
       sessions: new ForwardAuthSessions(redis, config.redis.prefix, domain.clock),
@@ -152,7 +180,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         pool,
         domain,
         publicUrl: config.publicUrl,
-        interactions: interactionRoutes({ domain, cookieSecret: keys.cookieSecrets[0]!, sessions, limits: new LoginLimits(redis, config) }),
+        interactions: interactionRoutes({ domain, cookieSecret: keys.cookieSecrets, sessions, limits: new LoginLimits(redis, config), metrics: metrics ?? undefined }),
         console: consoleRoutes({
           domain,
           publicUrl: config.publicUrl,
@@ -172,7 +200,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     ],
   });
   const server: Server = createServer(app);
+  let metricsListener: MetricsListener | null = null;
   try {
+    if (metrics && options.metricsServedBy === 'primary') reportMetricsToPrimary(metrics);
+    else if (metrics) metricsListener = await listenMetrics(config.metrics, () => metrics.exposition(), logger);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, () => {
@@ -183,6 +214,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   } catch (err) {
     // Nothing listens (the port is taken): let go of Redis too, so the process can end.
     shuttingDown = true;
+    await metricsListener?.close();
     await unsubscribe?.().catch(() => undefined);
     await closeRedis(redis).catch(() => undefined);
     throw err;
@@ -248,6 +280,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       await closed;
       clearInterval(sweep);
       clearTimeout(force);
+      await metricsListener?.close();
       // After the last request: what this process recorded since its last digests gets one.
       unsubscribeDigester();
       await digester.stop();
@@ -255,5 +288,5 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       logger.info('stopped');
     })());
 
-  return { url: `http://localhost:${port}`, port, domain, redis, logger, stop, forwardAuthVerdicts: forwardAuth.verdicts };
+  return { url: `http://localhost:${port}`, port, domain, redis, logger, stop, forwardAuthVerdicts: forwardAuth.verdicts, metrics, metricsPort: metricsListener?.port ?? null };
 }

@@ -9,6 +9,8 @@ import type { Domain } from '../domain.js';
 import type { Logger } from '../logger.js';
 import { auditActions } from './audit.js';
 import { clientActions } from './clients.js';
+import { keyActions } from './keys.js';
+import { resealActions } from './reseal.js';
 import { adminRunner, type AdminContext } from './context.js';
 import type { Principal } from './principal.js';
 import { settingActions } from './settings.js';
@@ -29,6 +31,8 @@ export function adminFor(domain: Domain, audit: AuditContext, principal: Princip
     ...settingActions(c, admin),
     ...supportActions(c, admin),
     ...auditActions(c, admin),
+    ...keyActions(c, admin),
+    ...resealActions(c, admin),
   };
 }
 

@@ -45,6 +45,8 @@ export const ADMIN_ACTIONS = [
   'audit.query',
   'audit.export',
   'audit.verify',
+  /** Rotating (and listing) a tenant's own signing keys, or the platform's (target.tenant management). */
+  'keys.rotate',
 ] as const;
 
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
@@ -195,6 +197,7 @@ const USER_RULES: Record<AdminAction, UserRule> = {
   'audit.query': auditRead,
   'audit.export': auditRead,
   'audit.verify': auditRead,
+  'keys.rotate': platformAdmin,
 };
 
 /**
@@ -226,7 +229,7 @@ export const API_SCOPES = {
   'clients:read': ['client.list'],
   'clients:write': ['client.create', 'client.update', 'client.rotate-secret'],
   'tenants:read': ['tenant.list'],
-  'tenants:write': ['tenant.create', 'tenant.suspend', 'tenant.resume', 'tenant.update'],
+  'tenants:write': ['tenant.create', 'tenant.suspend', 'tenant.resume', 'tenant.update', 'keys.rotate'],
   'settings:write': ['settings.set', 'settings.set-tenant-mode'],
 } as const satisfies Record<ApiScopeValue, readonly AdminAction[]>;
 

@@ -18,9 +18,19 @@ export interface Intent {
 
 type AuditContextLike = Pick<AuditInput, 'who' | 'actor' | 'channel' | 'clientAddress' | 'userAgent' | 'clientId' | 'requestId'>;
 
+/** What the audit log reports of its appends (a gateway's metrics; nothing in the CLI). */
+export interface AuditLogObserver {
+  /** One entry is in its chain, `seconds` after it was recorded. */
+  auditAppended(seconds: number): void;
+  /** Entries that could not be written (`invalid`: refused before reaching the store). */
+  auditFailed(entries: number, reason: 'store' | 'invalid'): void;
+}
+
 interface Pending {
   input: ValidAuditInput;
   timeMs: number;
+  /** performance.now() when recorded (the append latency; the clock above may be a test's). */
+  recordedAt: number;
   intent: string | undefined;
   resolve: (entry: AuditEntry) => void;
   reject: (err: unknown) => void;
@@ -52,6 +62,7 @@ export class AuditLog {
     private readonly store: AuditStore,
     private readonly clock: Clock,
     private readonly logger: Logger | undefined,
+    private readonly observer?: AuditLogObserver | undefined,
   ) {}
 
   /**
@@ -63,6 +74,7 @@ export class AuditLog {
     try {
       valid = parseInput(auditInputSchema, input, 'audit entry');
     } catch (err) {
+      this.observer?.auditFailed(1, 'invalid');
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
@@ -71,7 +83,7 @@ export class AuditLog {
         queue = { pending: [], flushing: false, head: undefined };
         this.queues.set(valid.tenant, queue);
       }
-      queue.pending.push({ input: valid, timeMs: this.clock.now(), resolve, reject, intent: options.intent });
+      queue.pending.push({ input: valid, timeMs: this.clock.now(), recordedAt: this.observer ? performance.now() : 0, resolve, reject, intent: options.intent });
       if (!queue.flushing) void this.flush(valid.tenant, queue);
     });
   }
@@ -86,12 +98,17 @@ export class AuditLog {
           // Winston formats a line before its transport drops it by level: ask first (SIEM runs at info).
           if (this.logger?.isInfoEnabled()) for (const entry of entries) this.logger.info('audit', { audience: 'audit', entry });
           batch.forEach((p, i) => p.resolve(entries[i]!));
+          if (this.observer) {
+            const now = performance.now();
+            for (const p of batch) this.observer.auditAppended((now - p.recordedAt) / 1000);
+          }
           this.notify(entries);
         } catch (err) {
           queue.head = undefined;
           // Redis' own words (WRONGTYPE, OOM, connection refused) tell an operator what broke.
           const reason = isAppError(err) ? err.message : String((err as Error).message ?? err).split('\n')[0]!.slice(0, 200);
           const failure = new AppError('AUDIT_UNAVAILABLE', undefined, { cause: err, params: { reason } });
+          this.observer?.auditFailed(batch.length, 'store');
           for (const p of batch) p.reject(failure);
         }
       }

@@ -11,6 +11,10 @@ export const AUDIT_ACTIONS = [
   'tenant.resumed',
   /** A tenant property other than its status changed (the forward-auth cookie domain). */
   'tenant.updated',
+  /** A tenant's own signing keys, or the platform's (under management), were rotated. */
+  'keys.rotated',
+  /** Stored secrets were sealed anew with the newest CLIENT_SECRETS_KEY (counts only). */
+  'keys.resealed',
   'user.created',
   'user.updated',
   'client.created',

@@ -6,6 +6,7 @@ import { createDomain, type Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../redis/client.js';
+import { SigningKeys } from '../secrets/signing-keys.js';
 import { loadKeyMaterial } from '../secrets/keys.js';
 import { operatorAdmin, type Admin } from '../admin/index.js';
 import { resolveInterrupted } from '../audit/interrupted.js';
@@ -56,6 +57,13 @@ export class CliContext {
     this.opened = { redis, domain };
     await ensureManagementTenant(domain.tenants, domain.clock);
     return domain;
+  }
+
+  /** The signing keyrings, on the opened domain (SIGNING_KEYS_FILE's keys are the platform's first). */
+  async signingKeys(): Promise<SigningKeys> {
+    const domain = await this.domain();
+    const keys = await loadKeyMaterial(this.config);
+    return new SigningKeys({ redis: this.opened!.redis, prefix: this.config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys });
   }
 
   /** Entries of CLI actions name the operating-system user: `cli:<user>`. */

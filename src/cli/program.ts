@@ -3,6 +3,7 @@ import { toAppError } from '../errors.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemoCommands } from './commands/demo.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerSupportCommands } from './commands/support.js';
@@ -25,6 +26,7 @@ const COMMAND_GROUPS = [
   registerSettingsCommands,
   registerSupportCommands,
   registerAuditCommands,
+  registerKeysCommands,
 ];
 
 function buildProgram(ctx: CliContext): Command {

@@ -8,15 +8,20 @@ import { AppError } from '../errors.js';
 export const formBody = express.urlencoded({ extended: false, limit: '10kb' });
 
 /** A form token bound to one interaction: an HMAC only this deployment can make. */
-export function csrfToken(secret: string, tenant: string, uid: string): string {
+/** The form's CSRF value: an HMAC of the interaction under the newest cookie secret. */
+export function csrfToken(secrets: string | readonly string[], tenant: string, uid: string): string {
+  const secret = typeof secrets === 'string' ? secrets : secrets[0]!;
   return createHmac('sha256', secret).update(`csrf:${tenant}:${uid}`).digest('base64url');
 }
 
-export function csrfValid(secret: string, tenant: string, uid: string, given: unknown): boolean {
+/** Whether `given` is the form's CSRF value under any cookie secret (a form shown before a rotation still posts). */
+export function csrfValid(secrets: string | readonly string[], tenant: string, uid: string, given: unknown): boolean {
   if (typeof given !== 'string') return false;
-  const expected = Buffer.from(csrfToken(secret, tenant, uid));
   const actual = Buffer.from(given);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  return (typeof secrets === 'string' ? [secrets] : secrets).some((secret) => {
+    const expected = Buffer.from(csrfToken(secret, tenant, uid));
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  });
 }
 
 /** The posted form's fields; throws FORM_EXPECTED (not a form) or FORM_INVALID (a field missing, repeated or too long). */

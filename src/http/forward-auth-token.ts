@@ -7,7 +7,7 @@
  * life is left and nothing it says has changed.
  */
 import { randomBytes } from 'node:crypto';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import { SignJWT } from 'jose';
 import type { Clock } from '../clock.js';
 import { actClaim } from '../support-access/sessions.js';
 
@@ -23,26 +23,18 @@ export interface UpstreamIdentity {
 /** At most this many tokens are kept for reuse; past it the oldest half is dropped. */
 const MAX_CACHED = 10_000;
 
+/** The key a tenant's issuer signs with now (SigningKeys.signer): its own or the platform's, ES256 where it has one. */
+export type UpstreamSigner = (tenant: string) => Promise<{ key: CryptoKey | Uint8Array; alg: string; kid: string }>;
+
 export class UpstreamTokens {
-  private key: Promise<{ key: CryptoKey | Uint8Array; alg: string; kid: string | undefined }> | null = null;
   private readonly cache = new Map<string, { jwt: string; reuseUntil: number }>();
 
   constructor(
-    private readonly jwks: { keys: JWK[] },
+    private readonly signer: UpstreamSigner,
     private readonly publicUrl: string,
     private readonly seconds: number,
     private readonly clock: Clock,
   ) {}
-
-  /** The issuer's signing key: ES256 when there is one (cheaper to sign and to verify). */
-  private signingKey() {
-    this.key ??= (async () => {
-      const jwk = this.jwks.keys.find((k) => k.alg === 'ES256') ?? this.jwks.keys[0];
-      if (!jwk?.alg) throw new Error('no signing key with an alg for X-Auth-Token');
-      return { key: await importJWK(jwk, jwk.alg), alg: jwk.alg, kid: jwk.kid };
-    })();
-    return this.key;
-  }
 
   async tokenFor(who: UpstreamIdentity, audience: string): Promise<string> {
     const now = Math.floor(this.clock.now() / 1000);
@@ -50,13 +42,13 @@ export class UpstreamTokens {
     const cached = this.cache.get(cacheKey);
     if (cached && now < cached.reuseUntil) return cached.jwt;
     const exp = Math.min(now + this.seconds, who.endsAt ?? Number.POSITIVE_INFINITY);
-    const { key, alg, kid } = await this.signingKey();
+    const { key, alg, kid } = await this.signer(who.tenant);
     const jwt = await new SignJWT({
       tenant: who.tenant,
       preferred_username: who.username,
       ...(who.actor ? { act: actClaim({ actor: who.actor }) } : {}),
     })
-      .setProtectedHeader({ alg, typ: 'JWT', ...(kid ? { kid } : {}) })
+      .setProtectedHeader({ alg, typ: 'JWT', kid })
       .setIssuer(`${this.publicUrl}/t/${who.tenant}`)
       .setSubject(who.userId)
       .setAudience(audience)

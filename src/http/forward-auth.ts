@@ -9,6 +9,7 @@ import type { AuditContext } from '../audit/audited.js';
 import type { Domain } from '../domain.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ForwardAuthOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import type { ProviderPool } from '../oidc/pool.js';
 import { supportModeOf } from '../settings/settings.js';
 import { cookieDomainOf, isSameOrUnder, MANAGEMENT_TENANT } from '../tenants/tenants.js';
@@ -36,6 +37,8 @@ export interface ForwardAuthDeps {
   upstreamTokens?: UpstreamTokens | null | undefined;
   /** Bearer tokens already accepted, re-checked in one round trip (see verified-tokens.ts). */
   verdicts?: VerifiedTokens | undefined;
+  /** Counts each decision (absent: metrics off). */
+  metrics?: Pick<GatewayMetrics, 'forwardAuthDecided'> | undefined;
 }
 
 /** The cookie of a browser signed in for one tenant's apps (on the app's host), and of a sign-in under way (on the gateway's). */
@@ -305,6 +308,9 @@ function refuse(res: Response, e: AppError): void {
   res.status(e.status).json({ error: e.code.toLowerCase(), message: e.message, requestId: res.locals.requestId as string | undefined });
 }
 
+/** A refusal's outcome label by its status. */
+const refusalOutcome = (status: number): ForwardAuthOutcome => (status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'refused');
+
 /** `GET /auth/verify`: mounted ahead of the page middleware (see AppDeps.hotRouters). */
 export function forwardAuthVerify(deps: ForwardAuthDeps): Router {
   const router = Router();
@@ -337,15 +343,21 @@ export function forwardAuthVerify(deps: ForwardAuthDeps): Router {
       await record(200, null);
       res.set(headers);
       res.status(200).end();
+      deps.metrics?.forwardAuthDecided('allowed', null);
     } catch (err) {
       const e = toAppError(err);
-      if (e.status >= 500) return next(err);
+      if (e.status >= 500) {
+        deps.metrics?.forwardAuthDecided('error', e.key);
+        return next(err);
+      }
       try {
         // The untrusted caller is not recorded: it could fill the log with anything.
         if (e.key !== 'FORWARD_AUTH_UNTRUSTED') await record(e.status, e.message.slice(0, 500));
       } catch (auditErr) {
+        deps.metrics?.forwardAuthDecided('error', toAppError(auditErr).key);
         return next(auditErr);
       }
+      deps.metrics?.forwardAuthDecided(refusalOutcome(e.status), e.key);
       refuse(res, e);
     }
   });

@@ -7,6 +7,8 @@ import { clientNameOf, grantConsent } from '../oidc/interactions.js';
 import { oidcRequest } from '../oidc/request-context.js';
 import { tooManyFailuresWait } from '../support-access/login-limits.js';
 import { checkLogin, type LoginOutcome } from '../support-access/login.js';
+import { parseLoginName } from '../support-access/login-name.js';
+import type { GatewayMetrics, LoginCause } from '../metrics/metrics.js';
 import { auditIdentity, type SupportSessionStore } from '../support-access/sessions.js';
 import { consentPage } from '../views/consent.js';
 import { loginPage } from '../views/login.js';
@@ -15,9 +17,12 @@ import type { IssuerLocals } from './issuers.js';
 
 export interface InteractionRoutesDeps {
   domain: Domain;
-  cookieSecret: string;
+  /** COOKIE_SECRETS, newest first: the newest signs the forms' CSRF values, every one checks them. */
+  cookieSecret: readonly string[];
   sessions: SupportSessionStore;
   limits: LoginLimits;
+  /** Counts each login's outcome (absent: metrics off). */
+  metrics?: Pick<GatewayMetrics, 'login'> | undefined;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -44,10 +49,12 @@ type LoginStep = (login: LoginRequest) => Promise<boolean>;
  * checkCredentials → recordOutcome → finishLogin.
  */
 export function interactionRoutes(deps: InteractionRoutesDeps): Router {
-  const { domain, cookieSecret, limits } = deps;
+  const { domain, cookieSecret, limits, metrics } = deps;
   const audit = domain.audit;
   const router = Router();
   const requestIdOf = (res: Response) => (res.locals.requestId as string | undefined) ?? null;
+  /** Counts a login once its outcome is recorded: a support login by what was typed (`jill$john`). */
+  const count = (l: LoginRequest, cause: LoginCause) => metrics?.login(parseLoginName(l.form.username)?.kind ?? 'user', cause === 'none' ? 'success' : 'refused', cause);
 
   /** The login form again, with what was typed (never the password) and why it did not work. */
   const showLoginForm = (l: LoginRequest, status: number, error: string) => {
@@ -68,6 +75,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     }
     const ctx = browserAuditContext(l.form.username.trim().slice(0, 200) || '(empty)', l.req, l.clientId, requestIdOf(l.res));
     await audit.record({ ...ctx, tenant: l.tenant, action: 'login.failed', outcome: 'failure', cause: `rate-limited (${attempt.limit})` });
+    count(l, 'rate-limited');
     l.res.set('Retry-After', String(attempt.retryAfterSeconds));
     showLoginForm(l, 429, new AppError('TOO_MANY_ATTEMPTS', undefined, { params: { wait: tooManyFailuresWait(attempt.retryAfterSeconds) } }).message);
     return false;
@@ -91,16 +99,19 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     if (outcome.ok === 'next-step') {
       // No step beyond the password is offered yet: a login that needs one never finishes here.
       await audit.record({ ...ctx, action: 'login.failed', outcome: 'failure', cause: `step not offered: ${outcome.step}` });
+      count(l, 'step-not-offered');
       showLoginForm(l, 403, new AppError('LOGIN_STEP_NOT_OFFERED').message);
       return false;
     }
     if (!outcome.ok) {
       await audit.record({ ...ctx, action: 'login.failed', outcome: 'failure', cause: outcome.cause.slice(0, 500) });
+      count(l, outcome.refusal);
       showLoginForm(l, 401, outcome.message);
       return false;
     }
     const s = outcome.support;
     await audit.record({ ...ctx, action: 'login.succeeded', outcome: 'success', details: { amr: ['pwd'], ...(s ? { supportUntil: s.until === null ? null : new Date(s.until).toISOString() } : {}) } });
+    count(l, 'none');
     if (s) await domain.windows.noteLogin(l.tenant, { at: domain.clock.now(), who: outcome.who, supportUser: s.actor.username, user: s.target.username });
     return true;
   };

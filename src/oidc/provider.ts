@@ -4,6 +4,7 @@ import { API_SCOPE_VALUES, clientAuditIdentity } from '../clients/clients.js';
 import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { KeyMaterial } from '../secrets/keys.js';
+import { LONGEST_SIGNED_TOKEN_SECONDS } from '../secrets/signing-keys.js';
 import { adapterFor, type AdapterDeps } from './adapter.js';
 import { registeredAuthMethodOnly } from './registered-auth-method.js';
 import { oidcErrors } from './errors.js';
@@ -34,7 +35,7 @@ export interface ProviderDeps {
   onSupportDenied?: (tenant: string, sessionUid: string) => void;
 }
 
-const DEFAULT_TTL = { AccessToken: 3600, IdToken: 3600, RefreshToken: 14 * 86_400, Grant: 14 * 86_400, Session: 14 * 86_400, AuthorizationCode: 60 };
+const DEFAULT_TTL = { AccessToken: 3600, IdToken: LONGEST_SIGNED_TOKEN_SECONDS, RefreshToken: 14 * 86_400, Grant: 14 * 86_400, Session: 14 * 86_400, AuthorizationCode: 60 };
 
 /** `seconds`, no later than `until` (epoch ms; null: no limit): a positive whole number, as oidc-provider requires. */
 function cappedAt(until: number | null | undefined, seconds: number, now: number): number {

@@ -9,7 +9,8 @@ import { AppError } from '../errors.js';
 export interface KeyMaterial {
   jwks: { keys: JWK[] };
   cookieSecrets: string[];
-  clientSecretsKey: string;
+  /** Keys sealing secrets at rest, newest first. */
+  clientSecretsKey: string[];
   /** Where they came from, for the start-up log line (never the values). */
   source: 'config' | 'generated' | 'loaded';
 }
@@ -84,12 +85,12 @@ function ownerOnly(file: string): (fd: number) => void {
  */
 export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
   const { signingKeysFile, cookieSecrets, clientSecretsKey } = config.keys;
-  const configured = signingKeysFile !== null && cookieSecrets.length > 0 && clientSecretsKey !== null;
+  const configured = signingKeysFile !== null && cookieSecrets.length > 0 && clientSecretsKey.length > 0;
   if (!configured && config.env === 'production') {
     const missing = [
       signingKeysFile === null && 'keys.signingKeysFile (SIGNING_KEYS_FILE)',
       cookieSecrets.length === 0 && 'keys.cookieSecrets (COOKIE_SECRETS)',
-      clientSecretsKey === null && 'keys.clientSecretsKey (CLIENT_SECRETS_KEY)',
+      clientSecretsKey.length === 0 && 'keys.clientSecretsKey (CLIENT_SECRETS_KEY)',
     ].filter(Boolean);
     throw new AppError('KEYS_REQUIRED_IN_PRODUCTION', undefined, {
       issues: missing.map((m) => `${m}: required in production`),
@@ -112,7 +113,7 @@ export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
   }
 
   let dev: DevSecretsFile | undefined;
-  if (cookieSecrets.length === 0 || clientSecretsKey === null) {
+  if (cookieSecrets.length === 0 || clientSecretsKey.length === 0) {
     const fresh: DevSecretsFile = {
       cookieSecrets: [randomBytes(32).toString('base64url')],
       clientSecretsKey: randomBytes(32).toString('base64url'),
@@ -124,7 +125,7 @@ export async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
   return {
     jwks,
     cookieSecrets: cookieSecrets.length > 0 ? cookieSecrets : dev!.cookieSecrets,
-    clientSecretsKey: clientSecretsKey ?? dev!.clientSecretsKey,
+    clientSecretsKey: clientSecretsKey.length > 0 ? clientSecretsKey : [dev!.clientSecretsKey],
     source: configured ? 'config' : generated ? 'generated' : 'loaded',
   };
 }

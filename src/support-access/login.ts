@@ -2,9 +2,9 @@ import type { Party } from '../audit/entry.js';
 import { ERRORS } from '../errors.js';
 import { MANAGEMENT_TENANT } from '../tenants/tenants.js';
 import type { PasswordHasher } from '../users/passwords.js';
-import { authenticate, type PublicUser } from '../users/users.js';
+import { authenticate, type AuthenticationResult, type PublicUser } from '../users/users.js';
 import { parseLoginName } from './login-name.js';
-import { DENY_MESSAGES, mayEnter } from './may-enter.js';
+import { DENY_MESSAGES, mayEnter, type DenyReason } from './may-enter.js';
 import { supportName } from './sessions.js';
 import type { SupportDeps } from './support.js';
 
@@ -19,6 +19,12 @@ export interface SupportLoginResult {
 
 /** The one answer for every failure before a password verified (the catalogue's text). */
 export const INVALID_CREDENTIALS = ERRORS.INVALID_CREDENTIALS.message;
+
+/**
+ * Why a login was refused, as one word from a closed set (what metrics count by); the audit's
+ * `cause` says the same in full. A support login's own password failing is `wrong-password` too.
+ */
+export type LoginRefusal = 'malformed-username' | 'tenant-mismatch' | (AuthenticationResult & { ok: false })['reason'] | DenyReason;
 
 /** Who an outcome's audit entry names: the user who tried (a support user acts, a user acts on itself). */
 interface LoginParties {
@@ -40,6 +46,7 @@ export type LoginOutcome = LoginParties &
         message: string;
         who: string;
         cause: string;
+        refusal: LoginRefusal;
         /**
          * The password verified and the answer says so (a support login refused for a named
          * cause). Never true when the answer is "Invalid username or password", so the limits,
@@ -72,12 +79,12 @@ export async function checkLogin(domain: SupportDeps & { hasher: PasswordHasher 
   const typed = input.username.trim().slice(0, 200) || '(empty)';
   if (!parsed || wrongTenant) {
     await domain.hasher.verifyNobody(input.password);
-    return { ok: false, message: INVALID_CREDENTIALS, who: typed, cause: parsed ? 'tenant does not match this application' : 'malformed username', verified: false, actor: null, subject: null };
+    return { ok: false, message: INVALID_CREDENTIALS, who: typed, cause: parsed ? 'tenant does not match this application' : 'malformed username', refusal: parsed ? 'tenant-mismatch' : 'malformed-username', verified: false, actor: null, subject: null };
   }
   if (parsed.kind === 'user') {
     const result = await authenticate(domain, input.tenant, parsed.username, input.password);
     const user = result.user ? userParty(result.user) : null;
-    if (!result.ok) return { ok: false, message: INVALID_CREDENTIALS, who: parsed.username, cause: result.reason, verified: false, actor: user, subject: user };
+    if (!result.ok) return { ok: false, message: INVALID_CREDENTIALS, who: parsed.username, cause: result.reason, refusal: result.reason, verified: false, actor: user, subject: user };
     return { ok: true, accountId: result.user.id, username: result.user.username, support: null, who: result.user.username, actor: user, subject: user };
   }
   const who = supportName(parsed.supportUser, parsed.target ?? '');
@@ -86,11 +93,11 @@ export async function checkLogin(domain: SupportDeps & { hasher: PasswordHasher 
   // An existing management user named before the `$` is the actor, so the attempt reaches its
   // cross-tenant audit index, whether or not its password verified.
   const actor = support.user ? userParty(support.user) : null;
-  if (!support.ok) return { ok: false, message: INVALID_CREDENTIALS, who, cause: `support user: ${support.reason}`, verified: false, actor, subject: null };
+  if (!support.ok) return { ok: false, message: INVALID_CREDENTIALS, who, cause: `support user: ${support.reason}`, refusal: support.reason, verified: false, actor, subject: null };
   const decision = await mayEnter(domain, { supportUser: support.user, tenant: input.tenant, target: parsed.target });
   if (!decision.ok) {
     const message = DENY_MESSAGES[decision.reason];
-    return { ok: false, message, who, cause: decision.reason, verified: message !== INVALID_CREDENTIALS, actor, subject: null };
+    return { ok: false, message, who, cause: decision.reason, refusal: decision.reason, verified: message !== INVALID_CREDENTIALS, actor, subject: null };
   }
   return {
     ok: true,

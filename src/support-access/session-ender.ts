@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AccessEvent } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { TenantStore } from '../tenants/tenants.js';
-import { mayStay } from './may-enter.js';
+import { mayStay, type DenyReason } from './may-enter.js';
 import { auditIdentity, type SessionRevoker, type SupportSessionStore } from './sessions.js';
 import type { SupportDeps } from './support.js';
 
@@ -14,6 +14,13 @@ export interface SessionEnderDeps {
   revoker: SessionRevoker;
   audit: Pick<AuditLog, 'record'>;
   logger?: Logger | undefined;
+  /** Told of every session ended (a gateway's metrics). */
+  observer?: SessionEndObserver | undefined;
+}
+
+/** What the ender reports: why a session ended, what set it off, and how long after its access ended (when known). */
+export interface SessionEndObserver {
+  sessionEnded(reason: DenyReason, trigger: string, delaySeconds: number | null): void;
 }
 
 /**
@@ -30,8 +37,11 @@ const ISSUER_STATUS_SETTLE_MS = 1500;
 export class SupportSessionEnder {
   constructor(private readonly deps: SessionEnderDeps) {}
 
-  /** Re-checks every support session an event may touch, ending those no longer allowed. */
-  async onEvent(event: AccessEvent): Promise<void> {
+  /**
+   * Re-checks every support session an event may touch, ending those no longer allowed.
+   * `publishedAt`: when the event was published, i.e. when the access it reports ended.
+   */
+  async onEvent(event: AccessEvent, publishedAt: number | null = null): Promise<void> {
     const { sessions, tenants } = this.deps;
     const affected: { tenant: string; sessionUid: string }[] = [];
     if (event.type === 'support.window.reduced' || event.type === 'user.disabled' || event.type === 'tenant.suspended') {
@@ -42,7 +52,10 @@ export class SupportSessionEnder {
       affected.push(...(await sessions.ofActor(event.userId)));
     }
     try {
-      await Promise.all(affected.map((a) => this.recheck(a.tenant, a.sessionUid, event.type)));
+      // A window (or global access) that ran out ended at its end, which the session knows; any
+      // other reduction ended when it was published.
+      const expired = 'reason' in event && event.reason === 'expired';
+      await Promise.all(affected.map((a) => this.recheck(a.tenant, a.sessionUid, event.type, expired ? null : publishedAt)));
     } finally {
       if (event.type === 'tenant.suspended') await this.sweepSuspendedTenant(event.tenant);
     }
@@ -65,9 +78,12 @@ export class SupportSessionEnder {
     logger?.info(`tenant ${tenant} suspended: deleted ${removed} session and token records`);
   }
 
-  /** Ends the session if it may no longer stay; true when it is (or was just) ended. */
-  async recheck(tenant: string, sessionUid: string, reason: string): Promise<boolean> {
-    const { sessions, revoker, audit, logger } = this.deps;
+  /**
+   * Ends the session if it may no longer stay; true when it is (or was just) ended. `changedAt`:
+   * when the change that set this off happened, if the caller knows (an event's publication).
+   */
+  async recheck(tenant: string, sessionUid: string, reason: string, changedAt: number | null = null): Promise<boolean> {
+    const { sessions, revoker, audit, logger, observer } = this.deps;
     // The mark names the session's support user; the stored session carries the same stamp, so
     // a session is found even if its mark went missing.
     const s = (await sessions.get(tenant, sessionUid)) ?? (await revoker.stampOf(tenant, sessionUid));
@@ -85,6 +101,13 @@ export class SupportSessionEnder {
       .record({ tenant, ...identity, action: 'session.ended', outcome: 'success', cause: decision.reason, channel: 'system', details: { trigger: reason, grants } })
       .catch((err: unknown) => logger?.error(`session.ended could not be audited: ${(err as Error).message}`));
     logger?.info(`ended support session ${identity.who} in ${tenant}: ${decision.reason}`);
+    if (observer) {
+      // Access ended when the change was published (a window closed early, a user disabled), else
+      // at the end the session was last granted, once that has passed (a window that ran out).
+      const now = this.deps.access.clock.now();
+      const endedAt = changedAt ?? (s.until !== null && s.until <= now ? s.until : null);
+      observer.sessionEnded(decision.reason, reason, endedAt === null ? null : (now - endedAt) / 1000);
+    }
     return true;
   }
 }

@@ -36,6 +36,12 @@ export interface Tenant {
    * `cookieDomainOf`. Rules: `checkCookieDomain`.
    */
   cookieDomain?: string | null;
+  /**
+   * Whose keys the tenant's issuer signs with: its own (a token of this tenant never verifies
+   * against another tenant's JWKS; the default for tenants created since keys rotate) or the
+   * platform's (every tenant stored before that). See src/secrets/signing-keys.ts.
+   */
+  signingKeys?: 'own' | 'platform';
 }
 
 /** Storage the tenants domain needs; the Redis implementation sits beside it. */
@@ -61,10 +67,11 @@ const createTenantInput = z.object({
   domains: z.array(domainSchema).max(20, 'at most 20 domains').default([]),
   // Its form and its place among the tenants are checked by checkCookieDomain, with its own words.
   cookieDomain: z.string().nullable().optional(),
+  signingKeys: z.enum(['own', 'platform'], { error: 'signing keys must be own or platform' }).default('own'),
 });
 
 /** A tenant as answers show it: `cookieDomain` always present (null for records stored before it existed). */
-export type TenantView = Tenant & { cookieDomain: string | null };
+export type TenantView = Tenant & { cookieDomain: string | null; signingKeys: 'own' | 'platform' };
 
 /** The tenant's cookie domain; null when it has none, also for records stored before the field existed. */
 export function cookieDomainOf(tenant: Tenant): string | null {
@@ -73,7 +80,7 @@ export function cookieDomainOf(tenant: Tenant): string | null {
 
 /** The tenant with `cookieDomain` spelt out. */
 export function tenantView(tenant: Tenant): TenantView {
-  return { ...tenant, cookieDomain: cookieDomainOf(tenant) };
+  return { ...tenant, cookieDomain: cookieDomainOf(tenant), signingKeys: tenant.signingKeys ?? 'platform' };
 }
 
 /** Whether `host` is `domain` or lies under it, at a dot: x.shop.example is under shop.example, evilshop.example is not. */
@@ -129,7 +136,7 @@ function requireOutsideCookieDomains(domains: readonly string[], others: readonl
 export async function createTenant(
   store: TenantStore,
   clock: Clock,
-  input: { id: string; name?: string | undefined; domains?: string[] | undefined; cookieDomain?: string | null | undefined },
+  input: { id: string; name?: string | undefined; domains?: string[] | undefined; cookieDomain?: string | null | undefined; signingKeys?: 'own' | 'platform' | undefined },
 ): Promise<TenantView> {
   const parsed = parseInput(createTenantInput, input, 'tenant');
   const domains = [...new Set(parsed.domains)];
@@ -142,6 +149,7 @@ export async function createTenant(
     status: 'active',
     createdAt: new Date(clock.now()).toISOString(),
     cookieDomain: checkCookieDomain(parsed.cookieDomain ?? null, { id: parsed.id, domains }, others),
+    signingKeys: parsed.signingKeys,
   };
   await store.create(tenant);
   return tenant;

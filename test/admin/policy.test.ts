@@ -66,6 +66,8 @@ const EXPECTED: Record<Row, readonly string[]> = {
   'audit.query':                 ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', 'Y..'],
   'audit.export':                ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', 'Y..'],
   'audit.verify':                ['...', '...', 'Y..', '...', 'YYY', '...', '...', '...', 'YYY', 'Y..'],
+  // Issue 14: signing keys are the platform's to rotate (a tenant's own keys too); nobody in a tenant.
+  'keys.rotate':                 ['...', '...', '...', 'YYY', '...', '...', '...', '...', 'YYY', '...'],
 };
 
 const ROWS = Object.keys(EXPECTED) as Row[];

@@ -30,7 +30,7 @@ describe('keys and secrets', () => {
     const config = loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dataDir } });
     const [a, b] = await Promise.all([loadKeyMaterial(config), loadKeyMaterial(config)]);
     expect(a.jwks).toEqual(b.jwks);
-    expect(a.clientSecretsKey).toBe(b.clientSecretsKey);
+    expect(a.clientSecretsKey).toEqual(b.clientSecretsKey);
   });
 
   it('refuses to start production without configured keys, naming each missing one', async () => {
@@ -49,7 +49,7 @@ describe('keys and secrets', () => {
     const dev = await loadKeyMaterial(loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dir } }));
     const file = join(dir, 'prod-jwks.json');
     writeFileSync(file, JSON.stringify(dev.jwks), { mode: 0o600 });
-    const env = { NODE_ENV: 'production', DATA_DIR: dir, SIGNING_KEYS_FILE: file, COOKIE_SECRETS: 'x'.repeat(32), CLIENT_SECRETS_KEY: dev.clientSecretsKey };
+    const env = { NODE_ENV: 'production', DATA_DIR: dir, SIGNING_KEYS_FILE: file, COOKIE_SECRETS: 'x'.repeat(32), CLIENT_SECRETS_KEY: dev.clientSecretsKey.join(',') };
     expect((await loadKeyMaterial(loadConfig({ env }))).source).toBe('config');
     const publicOnly = { keys: dev.jwks.keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub }) => pub) };
     writeFileSync(file, JSON.stringify(publicOnly));
@@ -62,7 +62,7 @@ describe('keys and secrets', () => {
     const dev = await loadKeyMaterial(loadConfig({ env: { NODE_ENV: 'development', DATA_DIR: dir } }));
     const file = join(dir, 'prod-jwks.json');
     writeFileSync(file, JSON.stringify(dev.jwks), { mode: 0o600 });
-    const env = { NODE_ENV: 'production', DATA_DIR: dir, SIGNING_KEYS_FILE: file, COOKIE_SECRETS: 'x'.repeat(32), CLIENT_SECRETS_KEY: dev.clientSecretsKey };
+    const env = { NODE_ENV: 'production', DATA_DIR: dir, SIGNING_KEYS_FILE: file, COOKIE_SECRETS: 'x'.repeat(32), CLIENT_SECRETS_KEY: dev.clientSecretsKey.join(',') };
     const secretParts = dev.jwks.keys.map((k) => k.d!);
     for (const mode of [0o644, 0o640, 0o604, 0o620, 0o602, 0o666]) {
       chmodSync(file, mode);

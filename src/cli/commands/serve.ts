@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { createLogger } from '../../logger.js';
 import { startGateway } from '../../main.js';
+import { listenClusterMetrics } from '../../metrics/cluster.js';
 import { runPrimary, workerCount, workersUp } from '../../workers.js';
 import type { CliContext } from '../context.js';
 
@@ -27,15 +28,22 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       ctx.ownsSignals = true;
       const workers = cluster.isWorker ? 1 : workerCount(opts.workers, ctx.io.env);
       if (workers > 1) {
-        // The primary forks this same command N times and only watches them (src/workers.ts).
-        ctx.exitCode = await runPrimary(workers, createLogger(ctx.config), untilSignal(), ctx.config.shutdownTimeoutMs);
+        // The primary forks this same command N times and only watches them (src/workers.ts), and
+        // serves their metrics together (METRICS_PORT): a port it cannot have stops the start.
+        const logger = createLogger(ctx.config);
+        const metrics = ctx.config.metrics.port !== 0 ? await listenClusterMetrics(ctx.config.metrics, logger) : null;
+        try {
+          ctx.exitCode = await runPrimary(workers, logger, untilSignal(), ctx.config.shutdownTimeoutMs);
+        } finally {
+          await metrics?.close();
+        }
         return;
       }
       // Listening for the signal before starting: one that arrives during the start still stops it.
       const stopSignal = untilSignal();
       let gateway: Awaited<ReturnType<typeof startGateway>>;
       try {
-        gateway = await startGateway(ctx.config, { allWorkersUp: workersUp() });
+        gateway = await startGateway(ctx.config, { allWorkersUp: workersUp(), metricsServedBy: cluster.isWorker ? 'primary' : 'listener' });
       } catch (err) {
         // A worker that cannot start must end (its channel to the primary would keep it alive):
         // the primary sees it die, and stops the server if that keeps happening.

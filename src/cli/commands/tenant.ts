@@ -15,8 +15,9 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--name <name>', 'display name (default: the id)')
     .option('--domain <domain>', 'a host name that selects this tenant at login (repeatable)', collect)
     .option('--cookie-domain <domain>', COOKIE_DOMAIN_HELP)
-    .action(async (id: string, opts: { name?: string; domain?: string[]; cookieDomain?: string }) => {
-      const created = await (await ctx.operations()).createTenant({ id, name: opts.name, domains: opts.domain, cookieDomain: opts.cookieDomain });
+    .option('--platform-keys', "sign this tenant's tokens with the platform's keys instead of keys of its own (own keys: its tokens verify against no other tenant's JWKS)")
+    .action(async (id: string, opts: { name?: string; domain?: string[]; cookieDomain?: string; platformKeys?: boolean }) => {
+      const created = await (await ctx.operations()).createTenant({ id, name: opts.name, domains: opts.domain, cookieDomain: opts.cookieDomain, signingKeys: opts.platformKeys ? 'platform' : 'own' });
       const domains = created.domains.length ? ` with domains ${created.domains.join(', ')}` : '';
       const cookie = created.cookieDomain ? ` and cookie domain ${created.cookieDomain}` : '';
       ctx.print(created, `created tenant ${created.id} (${created.name})${domains}${cookie}`);
@@ -75,8 +76,8 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const all = (await d.tenants.list()).map(tenantView);
       ctx.print(all, () =>
         table(
-          ['TENANT', 'NAME', 'STATUS', 'DOMAINS', 'COOKIE_DOMAIN', 'CREATED'],
-          all.map((t) => [t.id, t.name, t.status, t.domains.join(',') || '-', t.cookieDomain ?? '-', t.createdAt]),
+          ['TENANT', 'NAME', 'STATUS', 'DOMAINS', 'COOKIE_DOMAIN', 'SIGNING_KEYS', 'CREATED'],
+          all.map((t) => [t.id, t.name, t.status, t.domains.join(',') || '-', t.cookieDomain ?? '-', t.signingKeys, t.createdAt]),
         ),
       );
     });

@@ -69,6 +69,7 @@ export const tenantAnswer = z
     suspendedAt: z.string().optional(),
     resumedAt: z.string().optional(),
     cookieDomain: z.string().nullable().meta({ description: 'The parent domain the forward-auth cookie is set for (one sign-in serves every app under it); null: a cookie per app host' }),
+    signingKeys: z.enum(['own', 'platform']).meta({ description: "Whose keys the tenant's issuer signs with (keys rotate: supportgate keys rotate)" }),
   })
   .meta({ id: 'Tenant' });
 

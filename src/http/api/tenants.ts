@@ -13,6 +13,7 @@ const createBody = z
     name: z.string().optional(),
     domains: z.array(z.string()).optional().meta({ example: ['globex.example.com'] }),
     cookieDomain: z.string().nullable().optional().meta({ description: COOKIE_DOMAIN, example: 'globex.example.com' }),
+    signingKeys: z.enum(['own', 'platform']).optional().meta({ description: "Whose keys the tenant's issuer signs with: its own (default; its tokens verify against no other tenant's JWKS) or the platform's" }),
   })
   .meta({ id: 'TenantInput' });
 
