@@ -13,7 +13,11 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   publicUrl: string;
-  redis: { url: string; clusterNodes: string[]; prefix: string; commandTimeoutMs: number };
+  /**
+   * replicaAcks: replicas that must hold an audit entry or a support-window change before it counts
+   * as written (WAIT; 0: asynchronous replication), within replicaAckTimeoutMs, else the action fails closed.
+   */
+  redis: { url: string; clusterNodes: string[]; prefix: string; commandTimeoutMs: number; replicaAcks: number; replicaAckTimeoutMs: number };
   dataDir: string;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'debug';
   logFormat: 'json' | 'pretty';
@@ -60,6 +64,8 @@ const ENV_NAMES: Record<string, string> = {
   REDIS_CLUSTER_NODES: 'redis.clusterNodes',
   REDIS_PREFIX: 'redis.prefix',
   REDIS_COMMAND_TIMEOUT_MS: 'redis.commandTimeoutMs',
+  REDIS_REPLICA_ACKS: 'redis.replicaAcks',
+  REDIS_REPLICA_ACK_TIMEOUT_MS: 'redis.replicaAckTimeoutMs',
   DATA_DIR: 'dataDir',
   LOG_LEVEL: 'logLevel',
   LOG_FORMAT: 'logFormat',
@@ -145,6 +151,8 @@ const schema = z.object({
       .max(64, 'must be at most 64 characters')
       .regex(/^[^{}\s]+$/, 'must not contain {, } or spaces (hash tags are added per tenant)'),
     commandTimeoutMs: integer(100, 60000),
+    replicaAcks: integer(0, 5),
+    replicaAckTimeoutMs: integer(1, 10000),
   }),
   dataDir: z.string().min(1, 'must not be empty'),
   logLevel: z.enum(['error', 'warn', 'info', 'http', 'debug'], { error: 'must be error, warn, info, http or debug' }),

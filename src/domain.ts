@@ -44,11 +44,13 @@ export function createDomain(
   metrics?: AuditLogObserver,
 ): Domain {
   const prefix = config.redis.prefix;
-  const auditStore = new RedisAuditStore(redis, prefix);
+  // Writes that must survive a failover wait for this many replicas (0: none, the default).
+  const acks = { replicas: config.redis.replicaAcks, timeoutMs: config.redis.replicaAckTimeoutMs };
+  const auditStore = new RedisAuditStore(redis, prefix, acks);
   return {
     auditStore,
     audit: new AuditLog(auditStore, clock, logger, metrics),
-    windows: new RedisSupportWindowStore(redis, prefix),
+    windows: new RedisSupportWindowStore(redis, prefix, acks),
     events: new RedisEventBus(redis, prefix, logger, clock),
     clock,
     tenants: new RedisTenantStore(redis, prefix),

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/client.js';
 import { actorKey, tenantKey } from '../redis/keys.js';
+import { awaitReplicas, NO_REPLICA_ACKS, type ReplicaAcks } from '../redis/replica-acks.js';
 import { Script } from '../redis/script.js';
 import { GENESIS_HASH, type AuditEntry } from './entry.js';
 import type { AuditStore, ChainAnchor, ChainHead, EntryRef, StoredEntry } from './store.js';
@@ -63,7 +64,11 @@ function toStored(raw: RawEntries): StoredEntry[] {
 }
 
 export class RedisAuditStore implements AuditStore {
-  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
+  /**
+   * `replicaAcks`: an appended entry counts as written only once that many replicas hold it, so a
+   * master lost in a failover cannot take an acknowledged entry with it (off by default).
+   */
+  constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly replicaAcks: ReplicaAcks = NO_REPLICA_ACKS) {}
 
   async head(tenant: string): Promise<ChainHead> {
     const [seq, hash, lastId] = await this.redis.hmget(keys.head(this.prefix, tenant), 'seq', 'hash', 'lastId');
@@ -74,7 +79,10 @@ export class RedisAuditStore implements AuditStore {
     const args: (string | number)[] = [String(expected.seq), expected.hash, intents.length, ...intents];
     for (const e of entries) args.push(e.id, String(e.seq), e.hash, JSON.stringify(e));
     const result = (await appendScript.run(this.redis, [keys.stream(this.prefix, tenant), keys.head(this.prefix, tenant), keys.intents(this.prefix, tenant)], args)) as [number, string?, string?, string?];
-    if (result[0] === 1) return { ok: true };
+    if (result[0] === 1) {
+      await awaitReplicas(this.redis, keys.head(this.prefix, tenant), this.replicaAcks);
+      return { ok: true };
+    }
     return { ok: false, head: { seq: Number(result[1]), hash: result[2]!, lastId: result[3]! } };
   }
 

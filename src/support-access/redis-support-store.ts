@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/client.js';
 import { globalKey, tenantKey } from '../redis/keys.js';
+import { awaitReplicas, NO_REPLICA_ACKS, type ReplicaAcks } from '../redis/replica-acks.js';
 import { Script, updateJson } from '../redis/script.js';
 import type { SupportLogin, SupportWindowStore } from './store.js';
 import { EMPTY_WINDOW, type SupportWindow } from './window.js';
@@ -26,15 +27,22 @@ const unscheduleScript = new Script(
 const CLAIM_TTL_MS = 7 * 86_400_000;
 
 export class RedisSupportWindowStore implements SupportWindowStore {
-  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
+  /**
+   * `replicaAcks`: a window change counts as done only once that many replicas hold it, so a
+   * failover cannot bring back a window that was closed (off by default).
+   */
+  constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly replicaAcks: ReplicaAcks = NO_REPLICA_ACKS) {}
 
   async read(tenant: string): Promise<SupportWindow> {
     const raw = await this.redis.get(keys.window(this.prefix, tenant));
     return raw === null ? EMPTY_WINDOW : (JSON.parse(raw) as SupportWindow);
   }
 
-  update(tenant: string, mutate: (current: SupportWindow) => SupportWindow): Promise<SupportWindow> {
-    return updateJson(this.redis, keys.window(this.prefix, tenant), (raw) => JSON.parse(raw) as SupportWindow, (cur) => mutate(cur ?? EMPTY_WINDOW));
+  async update(tenant: string, mutate: (current: SupportWindow) => SupportWindow): Promise<SupportWindow> {
+    const key = keys.window(this.prefix, tenant);
+    const next = await updateJson(this.redis, key, (raw) => JSON.parse(raw) as SupportWindow, (cur) => mutate(cur ?? EMPTY_WINDOW));
+    await awaitReplicas(this.redis, key, this.replicaAcks);
+    return next;
   }
 
   async schedule(tenant: string, end: number | null): Promise<void> {
