@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { isUnconfirmed } from '../redis/replica-acks.js';
 import type { Clock } from '../clock.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -107,7 +108,9 @@ export class AuditLog {
           queue.head = undefined;
           // Redis' own words (WRONGTYPE, OOM, connection refused) tell an operator what broke.
           const reason = isAppError(err) ? err.message : String((err as Error).message ?? err).split('\n')[0]!.slice(0, 200);
-          const failure = new AppError('AUDIT_UNAVAILABLE', undefined, { cause: err, params: { reason } });
+          // Appended but not confirmed by a replica (REDIS_REPLICA_ACKS): the entries are in the
+          // chain, so callers must not take the action back (audited.ts); they answer 503.
+          const failure = isUnconfirmed(err) ? (err as AppError) : new AppError('AUDIT_UNAVAILABLE', undefined, { cause: err, params: { reason } });
           this.observer?.auditFailed(batch.length, 'store');
           for (const p of batch) p.reject(failure);
         }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUnconfirmed } from '../redis/replica-acks.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MANAGEMENT_TENANT, tenantIdSchema, type TenantStore } from '../tenants/tenants.js';
@@ -107,6 +108,9 @@ async function auditedAction<T>(
       tenant === intentTenant ? { intent } : {},
     );
   } catch (err) {
+    // The entry is in the chain, only its replication is unconfirmed: the change stays with it
+    // (an undo now would make the chain say what did not happen), and the caller hears 503.
+    if (isUnconfirmed(err)) throw err;
     try {
       await result.undo?.();
       await deps.audit.abandon(intentTenant, intent).catch(() => undefined);

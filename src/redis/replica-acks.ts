@@ -16,6 +16,11 @@ export interface ReplicaAcks {
 
 export const NO_REPLICA_ACKS: ReplicaAcks = { replicas: 0, timeoutMs: 0 };
 
+/** Whether `err` is a write that stands on the master but was not confirmed by its replicas. */
+export function isUnconfirmed(err: unknown): boolean {
+  return err instanceof AppError && err.key === 'STORE_UNCONFIRMED';
+}
+
 /**
  * Resolves once `acks.replicas` replicas of the node serving `key` hold every write this process
  * sent to it (WAIT); otherwise refuses, as the store being unavailable (503), so the action that
@@ -29,7 +34,9 @@ export async function awaitReplicas(redis: RedisClient, key: string, acks: Repli
   const [err, acknowledged] = results?.[1] ?? [new Error('no answer to WAIT'), 0];
   if (err) throw err;
   if (Number(acknowledged) < acks.replicas) {
-    throw new AppError('STORE_UNAVAILABLE', undefined, {
+    // The write stands on the master: callers decide what an unconfirmed write means for them
+    // (a widened support window is taken back; an audit entry stays, see audited.ts).
+    throw new AppError('STORE_UNCONFIRMED', undefined, {
       params: { reason: `${Number(acknowledged)} of ${acks.replicas} replicas acknowledged the write within ${acks.timeoutMs} ms` },
     });
   }

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/client.js';
 import { globalKey, tenantKey } from '../redis/keys.js';
-import { awaitReplicas, NO_REPLICA_ACKS, type ReplicaAcks } from '../redis/replica-acks.js';
-import { Script, updateJson } from '../redis/script.js';
+import { awaitReplicas, isUnconfirmed, NO_REPLICA_ACKS, type ReplicaAcks } from '../redis/replica-acks.js';
+import { compareAndSet, Script, updateJson } from '../redis/script.js';
 import type { SupportLogin, SupportWindowStore } from './store.js';
 import { EMPTY_WINDOW, type SupportWindow } from './window.js';
 
@@ -16,6 +16,13 @@ const keys = {
 };
 
 const LOGINS_KEPT = 10;
+
+/** Whether `next` lets support in where or when `before` did not: a later end, or a request that was not open before. */
+function widens(before: SupportWindow, next: SupportWindow): boolean {
+  if ((next.end ?? -Infinity) > (before.end ?? -Infinity)) return true;
+  const open = new Set(before.requests.filter((r) => !r.closedAt).map((r) => r.id));
+  return next.requests.some((r) => !r.closedAt && !open.has(r.id));
+}
 
 // KEYS: schedule. ARGV: tenant, end. Removes the tenant only if nobody rescheduled it meanwhile.
 const unscheduleScript = new Script(
@@ -40,8 +47,18 @@ export class RedisSupportWindowStore implements SupportWindowStore {
 
   async update(tenant: string, mutate: (current: SupportWindow) => SupportWindow): Promise<SupportWindow> {
     const key = keys.window(this.prefix, tenant);
-    const next = await updateJson(this.redis, key, (raw) => JSON.parse(raw) as SupportWindow, (cur) => mutate(cur ?? EMPTY_WINDOW));
-    await awaitReplicas(this.redis, key, this.replicaAcks);
+    let before: SupportWindow = EMPTY_WINDOW;
+    const next = await updateJson(this.redis, key, (raw) => JSON.parse(raw) as SupportWindow, (cur) => mutate((before = cur ?? EMPTY_WINDOW)));
+    try {
+      await awaitReplicas(this.redis, key, this.replicaAcks);
+    } catch (err) {
+      // Unconfirmed: a change that widened access is taken back (if nothing changed it since), so
+      // the action fails closed; one that narrowed access stays, its audit entry says so or not.
+      if (isUnconfirmed(err) && widens(before, next)) {
+        await compareAndSet.run(this.redis, [key], [JSON.stringify(next), JSON.stringify(before)]).catch(() => undefined);
+      }
+      throw err;
+    }
     return next;
   }
 
