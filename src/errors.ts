@@ -28,6 +28,7 @@ export const ERRORS = {
   STORE_UNAVAILABLE: { status: 503, message: 'The data store is unavailable', detail: 'the data store is unavailable ({reason})' },
   STORE_UNREACHABLE: { status: 503, refines: 'STORE_UNAVAILABLE', message: 'cannot reach {redis}: {reason}' },
   // Written on the master, but not confirmed by the replicas REDIS_REPLICA_ACKS asks for: a failover could still lose it.
+  KEYS_ARE_PLATFORM: { status: 409, refines: 'CONFLICT', message: "tenant \"{tenant}\" signs with the platform's keys: rotate those for every tenant on them with `keys rotate` (no --tenant)" },
   STORE_UNCONFIRMED: { status: 503, refines: 'STORE_UNAVAILABLE', message: 'the change was written but not confirmed by a replica ({reason}); check its effect before repeating it' },
   AUDIT_UNAVAILABLE: { status: 503, message: 'The audit log cannot be written; the action was refused', detail: 'the audit log cannot be written ({reason}); the action was refused' },
   INTERNAL: { status: 500, message: 'Internal error' },

@@ -99,6 +99,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     ? new GatewayMetrics({ openWindows: () => countOpenWindows({ tenants: stores.tenants, windows: stores.windows, clock: stores.clock }), redisReady: () => redis.status === 'ready' })
     : null;
   if (metrics) observeRedis(redis, metrics);
+  // A worker answers the primary's scrapes from the start: one still starting must not hold a scrape up.
+  if (metrics && options.metricsServedBy === 'primary') reportMetricsToPrimary(metrics);
   const stores = createDomain(config, redis, keys.clientSecretsKey, options.clock ?? systemClock, logger, metrics ?? undefined);
   // Requests read tenant records through the process's cache (stale-while-error, see tenant-cache);
   // the session ender decides on the registry as it is now.
@@ -109,7 +111,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const sessions = new RedisSupportSessionStore(redis, config.redis.prefix);
   const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger, observer: metrics ?? undefined });
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
-  const signingKeys = new SigningKeys({ redis, prefix: config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys });
+  const signingKeys = new SigningKeys({ redis, prefix: config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys, replicaAcks: { replicas: config.redis.replicaAcks, timeoutMs: config.redis.replicaAckTimeoutMs } });
   const pool = new ProviderPool(
     tenantCache,
     (tenant, issuerKeys) =>
@@ -202,8 +204,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const server: Server = createServer(app);
   let metricsListener: MetricsListener | null = null;
   try {
-    if (metrics && options.metricsServedBy === 'primary') reportMetricsToPrimary(metrics);
-    else if (metrics) metricsListener = await listenMetrics(config.metrics, () => metrics.exposition(), logger);
+    if (metrics && options.metricsServedBy !== 'primary') metricsListener = await listenMetrics(config.metrics, () => metrics.exposition(), logger);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, () => {

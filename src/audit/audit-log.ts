@@ -167,7 +167,11 @@ export class AuditLog {
   /** Writes ahead that an audited action is under way in `tenant` (see audited.ts). */
   intend(tenant: string, id: string, record: Omit<Intent, 'at' | 'owner'>): Promise<void> {
     const intent: Intent = { ...record, at: this.clock.now(), owner: { host: hostname(), pid: process.pid, since: performance.timeOrigin } };
-    return this.store.intend(tenant, id, JSON.stringify(intent));
+    // An action refused because its write-ahead record cannot be written is an audit failure too (the alert's).
+    return this.store.intend(tenant, id, JSON.stringify(intent)).catch((err: unknown) => {
+      this.observer?.auditFailed(1, 'store');
+      throw err;
+    });
   }
 
   /** Clears a write-ahead record whose action changed nothing. */

@@ -63,7 +63,8 @@ export class CliContext {
   async signingKeys(): Promise<SigningKeys> {
     const domain = await this.domain();
     const keys = await loadKeyMaterial(this.config);
-    return new SigningKeys({ redis: this.opened!.redis, prefix: this.config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys });
+    const { replicaAcks: replicas, replicaAckTimeoutMs: timeoutMs } = this.config.redis;
+    return new SigningKeys({ redis: this.opened!.redis, prefix: this.config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys, replicaAcks: { replicas, timeoutMs } });
   }
 
   /** Entries of CLI actions name the operating-system user: `cli:<user>`. */

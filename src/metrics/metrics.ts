@@ -22,7 +22,7 @@ const SESSION_END_TRIGGERS = new Set([
   'support.window.reduced', 'support.global.reduced', 'support.user.reduced', 'user.disabled', 'tenant.suspended', 'token used after access ended',
 ]);
 const EVENT_TYPES = new Set([
-  'support.window.reduced', 'support.global.reduced', 'support.user.reduced', 'user.disabled', 'tenant.suspended', 'tenant.changed', 'client.changed',
+  'support.window.reduced', 'support.global.reduced', 'support.user.reduced', 'user.disabled', 'tenant.suspended', 'tenant.changed', 'client.changed', 'keys.rotated',
 ]);
 
 export interface GatewayMetricsSources {

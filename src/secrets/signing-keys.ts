@@ -18,7 +18,8 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
 import { globalKey, tenantKey } from '../redis/keys.js';
-import { updateJson } from '../redis/script.js';
+import { awaitReplicas, type ReplicaAcks } from '../redis/replica-acks.js';
+import { compareAndSet, updateJson } from '../redis/script.js';
 import type { Tenant } from '../tenants/tenants.js';
 
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
@@ -34,6 +35,17 @@ export const LONGEST_SIGNED_TOKEN_SECONDS = 3600;
  * caches for 10 minutes; relying parties that cache longer re-fetch on an unknown kid.
  */
 export const DEFAULT_PUBLISH_AHEAD_SECONDS = 600;
+/**
+ * How long a replaced key stays published after it stopped signing, by default: a login session's
+ * lifetime (14 days), so a logout still verifies the ID token it got at login as its hint. After
+ * a leak, rotate with --keep at the minimum, LONGEST_SIGNED_TOKEN_SECONDS.
+ */
+export const DEFAULT_KEEP_SECONDS = 14 * 86_400;
+/**
+ * A process that missed a rotation's event signs with the old key until it re-reads the ring
+ * (RECHECK_MS) — plus clocks that disagree a little: the old key stays published that much longer.
+ */
+export const LATE_SIGNING_MARGIN_MS = 60_000;
 
 /** The platform's keyring, or one tenant's. */
 export type KeyScope = { kind: 'platform' } | { kind: 'tenant'; tenant: string };
@@ -91,19 +103,26 @@ function parseRing(raw: string): Keyring {
  * every process names it alike). Keys of other types are not managed here (see issuerKeysAt).
  */
 export function fileKeyIdentity(k: JWK): { kid: string; alg: SigningAlg } | null {
+  // An encryption key is none of the keyring's business (it is passed on as the file has it).
+  if (k.use === 'enc') return null;
   const alg = (k.alg ?? (k.kty === 'RSA' ? 'RS256' : k.kty === 'EC' && k.crv === 'P-256' ? 'ES256' : undefined)) as SigningAlg | undefined;
   if (!alg || !SIGNING_ALGS.includes(alg)) return null;
   const kid = k.kid ?? createHash('sha256').update(JSON.stringify([k.kty, k.crv, k.n, k.e, k.x, k.y])).digest('base64url').slice(0, 16);
   return { kid, alg };
 }
 
-/** The file's keys that the ring does not mention: they sign from the beginning, until a rotation retires them. */
+/**
+ * The file's keys that the ring does not mention: they sign from the beginning, until a rotation
+ * retires them (a key the file marks verify-only, `key_ops` without "sign", never signs). Once a
+ * rotation retired one, the ring keeps its entry for good, so it is never taken up again.
+ */
 function withFileKeys(ring: Keyring, fileKeys: readonly JWK[]): RingKey[] {
   const known = new Set(ring.keys.map((k) => k.kid));
   const fromFile: RingKey[] = [];
   for (const k of fileKeys) {
     const id = fileKeyIdentity(k);
-    if (id && !known.has(id.kid)) fromFile.push({ ...id, createdAt: 0, signsFrom: 0, signsUntil: null, publishedUntil: null });
+    const signs = !Array.isArray(k.key_ops) || k.key_ops.includes('sign');
+    if (id && !known.has(id.kid)) fromFile.push({ ...id, createdAt: 0, signsFrom: 0, signsUntil: signs ? null : 0, publishedUntil: null });
   }
   return [...fromFile, ...ring.keys];
 }
@@ -181,9 +200,10 @@ export function rotateRing(ring: Keyring, fileKeys: readonly JWK[], fresh: RingK
     // A key that was only going to sign from later than the new key never signs; it is dropped
     // with the others once the new key signs.
     const until = Math.max(k.signsFrom, signsFrom);
-    return { ...k, signsUntil: until, publishedUntil: Math.max(until, signsFrom) + keepMs };
+    return { ...k, signsUntil: until, publishedUntil: Math.max(until, signsFrom) + keepMs + LATE_SIGNING_MARGIN_MS };
   });
-  return { keys: [...keys.filter((k) => k.publishedUntil === null || k.publishedUntil > now), ...fresh] };
+  // Keys no longer published leave the ring, except a file key's entry: it is what keeps that key retired.
+  return { keys: [...keys.filter((k) => k.sealed === undefined || k.publishedUntil === null || k.publishedUntil > now), ...fresh] };
 }
 
 export interface SealingBox {
@@ -199,14 +219,20 @@ export interface SigningKeysOptions {
   clock: Clock;
   /** SIGNING_KEYS_FILE's keys (in development the generated DATA_DIR/jwks.json): the platform's first keys. */
   fileKeys: readonly JWK[];
+  /** REDIS_REPLICA_ACKS: a keyring write counts once that many replicas hold it (a failover must not undo a rotation). */
+  replicaAcks?: ReplicaAcks | undefined;
 }
 
 /** How often a process re-reads a keyring it holds, in case it missed a rotation's event. */
 const RECHECK_MS = 30_000;
+/** While Redis cannot be read, how often a process tries again (meanwhile the ring it holds serves). */
+const RETRY_MS = 1000;
 
 /** The keyrings in Redis, and this process's view of them. */
 export class SigningKeys {
   private readonly views = new Map<string, { ring: Keyring; keys: IssuerKeys; checkAfter: number }>();
+  /** One read (or first creation) of a scope's ring at a time per process. */
+  private readonly reading = new Map<string, Promise<Keyring>>();
   private readonly opened = new Map<string, JWK>();
   private readonly imported = new Map<string, Promise<CryptoKey | Uint8Array>>();
 
@@ -235,62 +261,92 @@ export class SigningKeys {
     return raw === null ? null : parseRing(raw);
   }
 
+  private async confirmed(scope: KeyScope): Promise<void> {
+    if (this.o.replicaAcks) await awaitReplicas(this.o.redis, ringRedisKey(this.o.prefix, scope), this.o.replicaAcks);
+  }
+
   private async sealedKey(alg: SigningAlg, now: number, signsFrom: number): Promise<RingKey> {
     const jwk = await generateSigningKey(alg);
     return { kid: jwk.kid, alg, sealed: this.o.box.seal(JSON.stringify(jwk)), createdAt: now, signsFrom, signsUntil: null, publishedUntil: null };
   }
 
-  /** A tenant's own ring is made on first use (by whichever process is first; the others read it). */
+  /**
+   * A tenant's own ring is made on first use (by whichever process is first; the others read it).
+   * A ring this process has held and now finds missing is not made anew: new keys signing at once
+   * would orphan every token issued (a failover that lost the ring is an outage, not a fresh start).
+   */
   private async ensureRing(scope: KeyScope): Promise<Keyring> {
     const existing = await this.readRing(scope);
     if (existing) return existing;
     if (scope.kind === 'platform') return { keys: [] };
+    if (this.views.has(scopeName(scope))) {
+      throw new AppError('STORE_UNAVAILABLE', undefined, { params: { reason: `the signing keyring of ${scopeName(scope)} is gone from Redis` } });
+    }
     const now = this.o.clock.now();
     const fresh = await Promise.all(SIGNING_ALGS.map((alg) => this.sealedKey(alg, now, now)));
-    return updateJson(this.o.redis, ringRedisKey(this.o.prefix, scope), parseRing, (current) => current ?? { keys: fresh });
+    const ring = await updateJson(this.o.redis, ringRedisKey(this.o.prefix, scope), parseRing, (current) => current ?? { keys: fresh });
+    await this.confirmed(scope);
+    return ring;
+  }
+
+  private ringOf(scope: KeyScope): Promise<Keyring> {
+    const name = scopeName(scope);
+    let pending = this.reading.get(name);
+    if (!pending) {
+      pending = this.ensureRing(scope).finally(() => this.reading.delete(name));
+      this.reading.set(name, pending);
+    }
+    return pending;
   }
 
   /**
    * The keys `tenant`'s issuer publishes and signs with now. Kept per process; recomputed when a
-   * stage changes, re-read every 30 s and at once after `forget` (a rotation's event).
+   * stage changes, re-read every 30 s and at once after `forget` (a rotation's event). While
+   * Redis cannot be read the ring held goes on serving (keys are not revocable state), its
+   * stages still moving with the clock, and Redis is asked again once a second, not per request.
    */
   async issuerKeys(tenant: Pick<Tenant, 'id' | 'signingKeys'>): Promise<IssuerKeys> {
     const scope = scopeOf(tenant);
     const name = scopeName(scope);
     const now = this.o.clock.now();
+    const fileKeys = this.fileKeysOf(scope);
     let view = this.views.get(name);
     if (!view || now >= view.checkAfter) {
       try {
-        const ring = await this.ensureRing(scope);
-        view = { ring, keys: issuerKeysAt(ring, this.fileKeysOf(scope), now, (k) => this.material(k)), checkAfter: now + RECHECK_MS };
+        const ring = await this.ringOf(scope);
+        const keys = issuerKeysAt(ring, fileKeys, now, (k) => this.material(k));
+        view = { ring, keys, checkAfter: Math.min(now + RECHECK_MS, keys.nextChange ?? Infinity) };
       } catch (err) {
-        // Keys are not revocable state: while Redis cannot be read, the view held goes on (tried again in a second).
         if (!view) throw err;
-        view = { ...view, checkAfter: now + 1000 };
+        const keys = issuerKeysAt(view.ring, fileKeys, now, (k) => this.material(k));
+        view = { ring: view.ring, keys, checkAfter: now + RETRY_MS };
       }
     } else if (view.keys.nextChange !== null && now >= view.keys.nextChange) {
-      view = { ...view, keys: issuerKeysAt(view.ring, this.fileKeysOf(scope), now, (k) => this.material(k)) };
+      const keys = issuerKeysAt(view.ring, fileKeys, now, (k) => this.material(k));
+      view = { ring: view.ring, keys, checkAfter: Math.min(view.checkAfter, keys.nextChange ?? Infinity) };
     }
-    if (view.keys.nextChange !== null) view.checkAfter = Math.min(view.checkAfter, view.keys.nextChange);
     this.views.set(name, view);
     return view.keys;
   }
 
-  /** The key an issuer signs its other JWTs with (X-Auth-Token): ES256 when there is one. */
-  async signer(tenant: Pick<Tenant, 'id' | 'signingKeys'>): Promise<{ key: CryptoKey | Uint8Array; alg: SigningAlg; kid: string }> {
+  /**
+   * The key an issuer signs its other JWTs with (X-Auth-Token): ES256 when there is one, else
+   * RS256, else the first signing key of another type in SIGNING_KEYS_FILE (not managed here).
+   */
+  async signer(tenant: Pick<Tenant, 'id' | 'signingKeys'>): Promise<{ key: CryptoKey | Uint8Array; alg: string; kid: string }> {
     const keys = await this.issuerKeys(tenant);
-    const jwk = keys.signing.ES256 ?? keys.signing.RS256;
-    if (!jwk?.kid) throw new AppError('INTERNAL', undefined, { cause: new Error(`no signing key for tenant ${tenant.id}`) });
-    const alg = jwk.alg as SigningAlg;
-    let imported = this.imported.get(jwk.kid);
+    const jwk = keys.signing.ES256 ?? keys.signing.RS256 ?? keys.jwks.keys.find((k) => typeof k.alg === 'string' && typeof k.kid === 'string' && k.use !== 'enc' && fileKeyIdentity(k) === null);
+    if (!jwk?.kid || !jwk.alg) throw new AppError('INTERNAL', undefined, { cause: new Error(`no signing key for tenant ${tenant.id}`) });
+    const { kid, alg } = jwk;
+    let imported = this.imported.get(kid);
     if (!imported) {
       const { key_ops: _ops, ...plain } = jwk;
       imported = importJWK(plain, alg);
       // Bounded like the opened secrets: a kid is imported once while it signs.
       if (this.imported.size >= 1000) this.imported.clear();
-      this.imported.set(jwk.kid, imported);
+      this.imported.set(kid, imported);
     }
-    return { key: await imported, alg, kid: jwk.kid };
+    return { key: await imported, alg, kid };
   }
 
   /** Drops this process's view of a scope (all of them for null): the next use reads Redis. */
@@ -307,24 +363,30 @@ export class SigningKeys {
 
   /**
    * Rotates a scope's keys: a new key per algorithm, published now and signing from
-   * now + publishAheadMs; the keys signing until then stay published keepMs longer.
+   * now + publishAheadMs; the keys signing until then stay published keepMs longer (plus a
+   * margin for processes that learn of it late).
    */
-  async rotate(scope: KeyScope, opts: { publishAheadMs: number; keepMs: number }): Promise<{ added: RingKey[]; retired: RingKey[]; before: Keyring }> {
+  async rotate(scope: KeyScope, opts: { publishAheadMs: number; keepMs: number }): Promise<{ added: RingKey[]; retired: RingKey[]; before: Keyring; after: Keyring }> {
+    if (!(opts.publishAheadMs >= 1000) || !(opts.keepMs >= LONGEST_SIGNED_TOKEN_SECONDS * 1000)) {
+      throw new AppError('INVALID_INPUT', undefined, { params: { issues: `publish-ahead must be at least 1 s and keep at least ${LONGEST_SIGNED_TOKEN_SECONDS} s (the longest token lifetime)` } });
+    }
     const now = this.o.clock.now();
     const signsFrom = now + opts.publishAheadMs;
     const fresh = await Promise.all(SIGNING_ALGS.map((alg) => this.sealedKey(alg, now, signsFrom)));
     const key = ringRedisKey(this.o.prefix, scope);
     let before: Keyring = { keys: [] };
     // A tenant's ring that was never used is made first: its first keys are the ones retired.
-    if (scope.kind === 'tenant') before = await this.ensureRing(scope);
+    if (scope.kind === 'tenant') await this.ensureRing(scope);
     const after = await updateJson(this.o.redis, key, parseRing, (current) => {
       before = current ?? { keys: [] };
       return rotateRing(before, this.fileKeysOf(scope), fresh, now, opts.keepMs);
     });
+    await this.confirmed(scope);
     this.forget(scope.kind === 'platform' ? null : scope.tenant);
     const beforeKeys = new Map(withFileKeys(before, this.fileKeysOf(scope)).map((k) => [k.kid, k]));
     const retired = after.keys.filter((k) => k.signsUntil !== null && beforeKeys.get(k.kid)?.signsUntil !== k.signsUntil);
-    return { added: fresh.map(({ sealed: _s, ...k }) => k), retired: retired.map(({ sealed: _s, ...k }) => k), before };
+    const bare = ({ sealed: _s, ...k }: RingKey): RingKey => k;
+    return { added: fresh.map(bare), retired: retired.map(bare), before, after };
   }
 
   /** Seals a scope's private keys anew with the newest secrets key (`keys reseal`); how many were. */
@@ -342,12 +404,16 @@ export class SigningKeys {
         }),
       };
     });
+    await this.confirmed(scope);
     return count;
   }
 
-  /** Puts a ring back as it was before a rotation (undoing one whose audit entry could not be written). */
-  async restore(scope: KeyScope, ring: Keyring): Promise<void> {
-    await this.o.redis.set(ringRedisKey(this.o.prefix, scope), JSON.stringify(ring));
+  /**
+   * Puts a ring back as it was before a rotation (undoing one whose audit entry could not be
+   * written), only if it is still what that rotation wrote: a later change is never overwritten.
+   */
+  async restore(scope: KeyScope, rotated: Keyring, before: Keyring): Promise<void> {
+    await compareAndSet.run(this.o.redis, [ringRedisKey(this.o.prefix, scope)], [JSON.stringify(rotated), JSON.stringify(before)]);
     this.forget(scope.kind === 'platform' ? null : scope.tenant);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JWK } from 'jose';
-import { fileKeyIdentity, issuerKeysAt, rotateRing, type Keyring, type RingKey } from '../../src/secrets/signing-keys.js';
+import { fileKeyIdentity, issuerKeysAt, LATE_SIGNING_MARGIN_MS, rotateRing, type Keyring, type RingKey } from '../../src/secrets/signing-keys.js';
 
 // The stages are a pure function of the ring and the time: every process computes the same.
 const HOUR = 3_600_000;
@@ -13,11 +13,13 @@ describe('a keyring over time', () => {
   const first: Keyring = { keys: [key('rs1', 'RS256', t0), key('es1', 'ES256', t0)] };
   const rotated = rotateRing(first, [], [key('rs2', 'RS256', t0 + 10 * 60_000), key('es2', 'ES256', t0 + 10 * 60_000)], t0, HOUR);
 
-  it('publishes the new keys at once, signs with them from their time, keeps the old ones for the keep time, then drops them', () => {
+  it('publishes the new keys at once, signs with them from their time, keeps the old ones for the keep time and a margin, then drops them', () => {
     expect(stages(rotated, t0)).toEqual({ rs1: 'signing', es1: 'signing', rs2: 'next', es2: 'next' });
     expect(stages(rotated, t0 + 10 * 60_000)).toEqual({ rs1: 'retiring', es1: 'retiring', rs2: 'signing', es2: 'signing' });
-    expect(stages(rotated, t0 + 10 * 60_000 + HOUR - 1)).toEqual({ rs1: 'retiring', es1: 'retiring', rs2: 'signing', es2: 'signing' });
-    expect(stages(rotated, t0 + 10 * 60_000 + HOUR)).toEqual({ rs2: 'signing', es2: 'signing' });
+    // Kept the keep time, plus a margin for a process that learnt of the rotation late (it signs with the old key meanwhile).
+    const gone = t0 + 10 * 60_000 + HOUR + LATE_SIGNING_MARGIN_MS;
+    expect(stages(rotated, gone - 1)).toEqual({ rs1: 'retiring', es1: 'retiring', rs2: 'signing', es2: 'signing' });
+    expect(stages(rotated, gone)).toEqual({ rs2: 'signing', es2: 'signing' });
   });
 
   it('marks every key that does not sign verify-only, so oidc-provider signs with exactly one key per algorithm', () => {
@@ -32,7 +34,7 @@ describe('a keyring over time', () => {
     const v = (now: number) => issuerKeysAt(rotated, [], now, material).version;
     expect(v(t0)).toBe(v(t0 + 60_000));
     expect(v(t0 + 10 * 60_000)).not.toBe(v(t0));
-    expect(v(t0 + 10 * 60_000 + HOUR)).not.toBe(v(t0 + 10 * 60_000));
+    expect(v(t0 + 10 * 60_000 + HOUR + LATE_SIGNING_MARGIN_MS)).not.toBe(v(t0 + 10 * 60_000));
   });
 
   it('rotating again before the pending key signs: that key never signs, the newest takes over at its time', () => {

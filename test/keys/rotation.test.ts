@@ -128,6 +128,10 @@ describe('signing keys rotate without logging anybody out (issue 14)', () => {
     const short = await cli(['keys', 'rotate', '--keep', '60'], env);
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/at least 3600/);
+    // gamma signs with the platform's keys: rotating "its" keys would rotate every such tenant's, so it is asked for as that.
+    const platformTenant = await cli(['keys', 'rotate', '--tenant', 'gamma'], env);
+    expect(platformTenant.code).toBe(1);
+    expect(platformTenant.stderr).toMatch(/tenant "gamma" signs with the platform's keys: rotate those .* with `keys rotate` \(no --tenant\)/);
     const unknown = await cli(['keys', 'rotate', '--tenant', 'nope'], env);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/nope/);

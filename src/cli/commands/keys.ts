@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_PUBLISH_AHEAD_SECONDS, LONGEST_SIGNED_TOKEN_SECONDS, type IssuerKeys } from '../../secrets/signing-keys.js';
+import { DEFAULT_KEEP_SECONDS, DEFAULT_PUBLISH_AHEAD_SECONDS, LONGEST_SIGNED_TOKEN_SECONDS, type IssuerKeys } from '../../secrets/signing-keys.js';
 import { table, type CliContext } from '../context.js';
 
 const seconds = (min: number) => (value: string) => {
@@ -28,7 +28,12 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     )
     .option('--tenant <id>', "the tenant's own keys (a tenant on the platform keys rotates with the platform); default: the platform's keys")
     .option('--publish-ahead <seconds>', "how long the new key is in the JWKS before it signs: at least your relying parties' JWKS cache time", seconds(1), DEFAULT_PUBLISH_AHEAD_SECONDS)
-    .option('--keep <seconds>', `how long a replaced key stays published after it stopped signing (at least the longest token lifetime, ${LONGEST_SIGNED_TOKEN_SECONDS})`, seconds(LONGEST_SIGNED_TOKEN_SECONDS), LONGEST_SIGNED_TOKEN_SECONDS)
+    .option(
+      '--keep <seconds>',
+      `how long a replaced key stays published after it stopped signing: by default a login session's lifetime, so logouts with older ID tokens as hints verify; after a leak use the minimum, ${LONGEST_SIGNED_TOKEN_SECONDS} (the longest token lifetime)`,
+      seconds(LONGEST_SIGNED_TOKEN_SECONDS),
+      DEFAULT_KEEP_SECONDS,
+    )
     .action(async (opts: { tenant?: string; publishAhead: number; keep: number }) => {
       const rotation = await (await ctx.operations()).rotateSigningKeys(await ctx.signingKeys(), { tenant: opts.tenant ?? null, publishAheadMs: opts.publishAhead * 1000, keepMs: opts.keep * 1000 });
       const scope = rotation.scope.kind === 'platform' ? 'the platform keys' : `tenant ${rotation.scope.tenant}'s own keys`;
