@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { RedisAuditStore } from '../../src/audit/redis-audit-store.js';
 import { systemClock } from '../../src/clock.js';
+import { createDomain } from '../../src/domain.js';
+import { isAppError } from '../../src/errors.js';
 import type { RedisClient } from '../../src/redis/client.js';
 import { NO_REPLICA_ACKS, type ReplicaAcks } from '../../src/redis/replica-acks.js';
+import { loadKeyMaterial } from '../../src/secrets/keys.js';
 import { RedisSupportWindowStore } from '../../src/support-access/redis-support-store.js';
 import { HOUR, type SupportWindow } from '../../src/support-access/window.js';
-import { clusterConfig, openRedis } from '../support/env.js';
+import { clusterConfig, openRedis, testConfig } from '../support/env.js';
 import { startRedisCluster, type RedisClusterProcesses } from '../support/redis-server.js';
 import { clusterOk, dropReplicaLink, replicaCaughtUp, roleOf, shardOfTenant, until, type Shard } from './topology.js';
 
@@ -65,7 +68,10 @@ describe('writes that must survive a failover: audit entries and support windows
       await cluster.signal(shard.replica!, 'SIGCONT');
     }
     await until('the replica promoted', async () => (await roleOf(shard.replica!)) === 'master');
-    await until('cluster_state:ok', () => clusterOk(shard.replica!));
+    // Every node that answers (an earlier test's killed master does not), not only the promoted
+    // one: a node still without the news answers CLUSTERDOWN.
+    const settled = async (node: string) => node === shard.master || (await roleOf(node)) === 'down' || clusterOk(node);
+    await until('cluster_state:ok on every live node', async () => (await Promise.all(cluster.nodes.map(settled))).every(Boolean));
     return result;
   }
 
@@ -128,9 +134,74 @@ describe('writes that must survive a failover: audit entries and support windows
       return s.replica === shard.master && (await replicaCaughtUp(s)) ? s : null;
     });
     expect(promoted.master).toBe(shard.replica);
-    const after = await log.record(entry(tenant, 3));
+    // Accepted again once the replica acknowledges: right after its full sync that can take a
+    // moment longer than one wait (on a loaded machine), so each is tried until it is (a refused
+    // try leaves its entry unconfirmed in the chain, never acknowledged).
+    const after = await until('an entry accepted again', () => log.record(entry(tenant, 3)).then((e) => e, () => null));
     expect((await audit.oldest(tenant, '-', 100)).map((e) => e.id)).toEqual(expect.arrayContaining([before.id, after.id]));
-    await windows.update(tenant, close);
+    await until('a close accepted again', () => windows.update(tenant, close).then((w) => w, () => null));
     expect((await windows.read(tenant)).end).toBeLessThan(Date.now());
   }, 90_000);
+
+  it('REDIS_REPLICA_ACKS=1 reaches the stores createDomain builds: with the replica paused, an audit append and a window change are refused (503) where the default accepts them; resumed, accepted again', async () => {
+    // The shard no other test of this file fails over.
+    const tenant = tenants()[2]!;
+    const shard = await shardOfTenant(cluster.nodes, tenant);
+    const opened: RedisClient[] = [];
+    const domainFrom = async (env: Record<string, string>) => {
+      const config = testConfig('replica-acks-config', { REDIS_CLUSTER_NODES: cluster.nodes.join(','), ...env });
+      const client = await openRedis(config);
+      opened.push(client);
+      return { config, domain: createDomain(config, client, (await loadKeyMaterial(config)).clientSecretsKey) };
+    };
+    // What a refusal is: 503, the store unavailable, for want of a replica's acknowledgement
+    // within the configured time.
+    const outcome = <T>(p: Promise<T>) =>
+      p.then(
+        () => 'accepted',
+        (err: unknown) => (isAppError(err) ? { code: err.code, status: err.status, message: err.message } : String(err)),
+      );
+    try {
+      const acks = await domainFrom({ REDIS_REPLICA_ACKS: '1', REDIS_REPLICA_ACK_TIMEOUT_MS: '300' });
+      const plain = await domainFrom({});
+      expect(acks.config.redis).toMatchObject({ replicaAcks: 1, replicaAckTimeoutMs: 300 });
+      expect(plain.config.redis.replicaAcks).toBe(0);
+
+      // The replica keeps up: both settings accept.
+      await until('the replica caught up', () => replicaCaughtUp(shard));
+      for (const { domain } of [acks, plain]) {
+        expect(await outcome(domain.audit.record(entry(tenant, 10)))).toBe('accepted');
+        expect(await outcome(domain.windows.update(tenant, open))).toBe('accepted');
+      }
+
+      // The replica paused (well within the node timeout, so no failover): it acknowledges nothing.
+      let paused: Record<string, unknown>;
+      await cluster.signal(shard.replica!, 'SIGSTOP');
+      try {
+        paused = {
+          acksAudit: await outcome(acks.domain.audit.record(entry(tenant, 11))),
+          acksWindow: await outcome(acks.domain.windows.update(tenant, close)),
+          plainAudit: await outcome(plain.domain.audit.record(entry(tenant, 12))),
+          plainWindow: await outcome(plain.domain.windows.update(tenant, open)),
+        };
+      } finally {
+        await cluster.signal(shard.replica!, 'SIGCONT');
+      }
+      const refused = /0 of 1 replicas acknowledged the write within 300 ms/;
+      expect(paused).toEqual({
+        acksAudit: { code: 'STORE_UNAVAILABLE', status: 503, message: expect.stringMatching(refused) },
+        acksWindow: { code: 'STORE_UNAVAILABLE', status: 503, message: expect.stringMatching(refused) },
+        plainAudit: 'accepted',
+        plainWindow: 'accepted',
+      });
+
+      // Resumed and caught up: accepted again with acks.
+      await until('the replica caught up again', () => replicaCaughtUp(shard));
+      expect(await outcome(acks.domain.audit.record(entry(tenant, 13)))).toBe('accepted');
+      expect(await outcome(acks.domain.windows.update(tenant, close))).toBe('accepted');
+      expect((await acks.domain.windows.read(tenant)).end).toBeLessThan(Date.now());
+    } finally {
+      for (const client of opened) client.disconnect();
+    }
+  }, 60_000);
 });

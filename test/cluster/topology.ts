@@ -61,13 +61,40 @@ export function roleOf(node: string): Promise<'master' | 'slave' | 'down'> {
   return ask(node, async (r) => ((await r.call('ROLE')) as [string])[0] as 'master' | 'slave').catch(() => 'down' as const);
 }
 
-/** True once the shard's replica holds everything its master has (equal replication offsets). */
+/** The fields of a node's INFO replication (`role`, `master_port`, `master_link_status`, ...), or null when it does not answer. */
+export function replicationOf(node: string): Promise<Record<string, string> | null> {
+  return ask(node, (r) => r.info('replication')).then(
+    (info) => Object.fromEntries(info.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)])),
+    () => null,
+  );
+}
+
+/**
+ * True once `master` counts `node` as an online replica (`slaveN:...,state=online`): only then does
+ * its WAIT count that replica's acknowledgements. After a full sync the master puts a replica
+ * online on its first REPLCONF ACK (sent once a second), a moment after the replica itself says
+ * `master_link_status:up`.
+ */
+export async function onlineReplicaOf(master: string, node: string): Promise<boolean> {
+  const info = await replicationOf(master);
+  const port = node.split(':')[1];
+  return info?.role === 'master' && Object.entries(info).some(([k, v]) => /^slave\d+$/.test(k) && v.includes(`port=${port},`) && v.includes('state=online'));
+}
+
+/** True once `node` says it is a replica of `master`, its link up and no sync under way, and `master` counts it online. */
+export async function replicaOf(node: string, master: string): Promise<boolean> {
+  const info = await replicationOf(node);
+  const following = info?.role === 'slave' && info.master_port === master.split(':')[1] && info.master_link_status === 'up' && info.master_sync_in_progress === '0';
+  return following && onlineReplicaOf(master, node);
+}
+
+/** True once the shard's replica holds everything its master has (equal replication offsets) and the master counts it online. */
 export async function replicaCaughtUp(shard: Shard): Promise<boolean> {
   if (!shard.replica) return false;
   const offset = (info: string, field: string) => Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? -1);
   const master = offset(await ask(shard.master, (r) => r.info('replication')), 'master_repl_offset');
   const replica = offset(await ask(shard.replica, (r) => r.info('replication')), 'slave_repl_offset');
-  return master > 0 && master === replica;
+  return master > 0 && master === replica && onlineReplicaOf(shard.master, shard.replica);
 }
 
 /** Closes the master's connection to its replica (the replica, stopped, cannot reconnect meanwhile). */

@@ -41,6 +41,11 @@ export interface ClusterWorld {
 export interface ClusterWorldOptions {
   nodeTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /**
+   * More settings for the gateways and the CLI (e.g. `REDIS_REPLICA_ACKS`); not for the world's
+   * own setup (tenants, users, clients written before the gateways start).
+   */
+  env?: Record<string, string>;
 }
 
 export async function clusterWorld(name: string, opts: ClusterWorldOptions = {}): Promise<ClusterWorld> {
@@ -92,6 +97,7 @@ export async function clusterWorld(name: string, opts: ClusterWorldOptions = {})
       REDIS_PREFIX: config.redis.prefix,
       REDIS_COMMAND_TIMEOUT_MS: String(config.redis.commandTimeoutMs),
       DATA_DIR: config.dataDir,
+      ...opts.env,
     };
     const gateways: RunningProcess[] = [];
     const ports: number[] = [];
