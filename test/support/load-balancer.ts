@@ -1,9 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NGINX_BIN, requireNginx } from './nginx.js';
+import { nginxPrefix, privateNginxConfig, requireNginx, runPrivateNginx, type RunningNginx } from './nginx.js';
 import { freePort } from './ports.js';
 
 /**
@@ -53,95 +48,19 @@ export function loadBalancerConfig(opts: LoadBalancerConfigOptions): string {
     `  }`,
   ];
   if (opts.prefix === undefined) return blocks.map((l) => l.replace(/^ {2}/, '')).join('\n') + '\n';
-  const p = opts.prefix;
-  return [
-    `daemon off;`,
-    // One process: round robin is kept per worker, so one worker alternates strictly.
-    `master_process off;`,
-    `worker_processes 1;`,
-    `pid ${p}/nginx.pid;`,
-    `error_log ${p}/error.log info;`,
-    ``,
-    `events {`,
-    `  worker_connections 1024;`,
-    `}`,
-    ``,
-    `http {`,
-    `  log_format upstreams '$time_iso8601 $request_method $request_uri $status $upstream_addr $upstream_status';`,
-    `  access_log ${p}/access.log upstreams;`,
-    `  client_body_temp_path ${p}/client_body;`,
-    `  proxy_temp_path ${p}/proxy;`,
-    `  fastcgi_temp_path ${p}/fastcgi;`,
-    `  uwsgi_temp_path ${p}/uwsgi;`,
-    `  scgi_temp_path ${p}/scgi;`,
-    ``,
-    ...blocks,
-    `}`,
-    ``,
-  ].join('\n');
-}
-
-export interface RunningLoadBalancer {
-  url: string;
-  port: number;
-  config: string;
-  /** nginx's access log (method, URI, status, upstream per request) and error log so far. */
-  log(): string;
-  stop(): Promise<void>;
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
+  return privateNginxConfig(opts.prefix, blocks, {
+    httpPreamble: [`  log_format upstreams '$time_iso8601 $request_method $request_uri $status $upstream_addr $upstream_status';`],
+    accessLogFormat: 'upstreams',
   });
 }
+
+/** The running load balancer; its log is nginx's access log (method, URI, status, upstream per request) and error log. */
+export type RunningLoadBalancer = RunningNginx;
 
 export async function startLoadBalancer(opts: { upstreamPorts: number[]; port?: number }): Promise<RunningLoadBalancer> {
   requireNginx();
   const port = opts.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'sg-lb-'));
-  for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
+  const dir = nginxPrefix('lb');
   const config = loadBalancerConfig({ upstreams: opts.upstreamPorts.map((p) => `127.0.0.1:${p}`), listen: `127.0.0.1:${port}`, prefix: dir });
-  const confPath = join(dir, 'nginx.conf');
-  writeFileSync(confPath, config);
-
-  let output = '';
-  const child: ChildProcess = spawn(NGINX_BIN, ['-p', dir, '-c', confPath, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  child.once('error', (err) => (output += `spawn failed: ${err.message}\n`));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
-  const log = () => `${read('access.log')}${output}${read('error.log')}`;
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGQUIT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  // nginx writes its pid file once it has bound its socket (see nginx.ts).
-  const deadline = Date.now() + 5000;
-  const pidIsOurs = () => existsSync(join(dir, 'nginx.pid')) && read('nginx.pid').trim() === String(child.pid);
-  while (!(pidIsOurs() && (await answers(port)))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      const said = log();
-      await stop();
-      throw new Error(`nginx on 127.0.0.1:${port} did not start; it said:\n${said}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { url: `http://127.0.0.1:${port}`, port, config, log, stop };
+  return runPrivateNginx(dir, port, config);
 }

@@ -101,27 +101,37 @@ export function nginxConfig(opts: NginxConfigOptions): string {
     `  }`,
   ];
   if (opts.prefix === undefined) return server.map((l) => l.replace(/^ {2}/, '')).join('\n') + '\n';
-  const p = opts.prefix;
+  return privateNginxConfig(opts.prefix, server);
+}
+
+/**
+ * A whole nginx.conf for a private nginx of the tests: one process in the foreground, pid, logs
+ * and temp files under `prefix`, and `http` holding `blocks` (after `httpPreamble`, e.g. a log format).
+ */
+export function privateNginxConfig(prefix: string, blocks: string[], opts: { httpPreamble?: string[]; accessLogFormat?: string } = {}): string {
+  const p = prefix;
   return [
     `daemon off;`,
+    // One process: round robin is kept per worker, so one worker alternates strictly.
     `master_process off;`,
     `worker_processes 1;`,
     `pid ${p}/nginx.pid;`,
     `error_log ${p}/error.log info;`,
     ``,
     `events {`,
-    `  worker_connections 256;`,
+    `  worker_connections 1024;`,
     `}`,
     ``,
     `http {`,
-    `  access_log ${p}/access.log;`,
+    ...(opts.httpPreamble ?? []),
+    `  access_log ${p}/access.log${opts.accessLogFormat ? ` ${opts.accessLogFormat}` : ''};`,
     `  client_body_temp_path ${p}/client_body;`,
     `  proxy_temp_path ${p}/proxy;`,
     `  fastcgi_temp_path ${p}/fastcgi;`,
     `  uwsgi_temp_path ${p}/uwsgi;`,
     `  scgi_temp_path ${p}/scgi;`,
     ``,
-    ...server,
+    ...blocks,
     `}`,
     ``,
   ].join('\n');
@@ -142,7 +152,7 @@ export interface RunningNginx {
   /** The config this nginx runs. */
   config: string;
   stop(): Promise<void>;
-  /** nginx's error log and its stderr so far, for a failing test's message. */
+  /** nginx's access and error logs and its output so far, for a failing test's message. */
   log(): string;
 }
 
@@ -175,18 +185,18 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
-  requireNginx();
-  const port = opts.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'sg-nginx-'));
+/** A fresh prefix directory for a private nginx, with the temp folders its config names. */
+export function nginxPrefix(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `sg-${name}-`));
   for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
-  const config = nginxConfig({
-    gateway: `127.0.0.1:${opts.gatewayPort}`,
-    upstream: `127.0.0.1:${opts.upstreamPort}`,
-    listen: `127.0.0.1:${port}`,
-    signinUrl: opts.signinUrl,
-    prefix: dir,
-  });
+  return dir;
+}
+
+/**
+ * Runs nginx with `config` (written under `dir`) until it listens on `port`; `stop` ends it
+ * gracefully (SIGQUIT: in-flight requests finish) and removes `dir`.
+ */
+export async function runPrivateNginx(dir: string, port: number, config: string): Promise<RunningNginx> {
   const confPath = join(dir, 'nginx.conf');
   writeFileSync(confPath, config);
 
@@ -199,10 +209,8 @@ export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', (err) => (output += `spawn failed: ${err.message}\n`));
 
-  const log = () => {
-    const file = join(dir, 'error.log');
-    return `${output}${existsSync(file) ? readFileSync(file, 'utf8') : ''}`;
-  };
+  const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
+  const log = () => `${read('access.log')}${output}${read('error.log')}`;
 
   let stopped = false;
   const stop = async () => {
@@ -228,4 +236,18 @@ export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
     await new Promise((r) => setTimeout(r, 25));
   }
   return { url: `http://127.0.0.1:${port}`, port, config, stop, log };
+}
+
+export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
+  requireNginx();
+  const port = opts.port ?? (await freePort());
+  const dir = nginxPrefix('nginx');
+  const config = nginxConfig({
+    gateway: `127.0.0.1:${opts.gatewayPort}`,
+    upstream: `127.0.0.1:${opts.upstreamPort}`,
+    listen: `127.0.0.1:${port}`,
+    signinUrl: opts.signinUrl,
+    prefix: dir,
+  });
+  return runPrivateNginx(dir, port, config);
 }
