@@ -26,4 +26,27 @@ describe('the repository', () => {
     const ci = readFileSync(join(root, '.ci', 'run'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !l.startsWith('set '));
     expect(ci).toEqual([testCommand]);
   });
+
+  it('has a lock file that names every platform build of every optional dependency, so `npm ci` installs from it on any platform (issue 16, item 8)', () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { optionalDependencies?: Record<string, string> }> };
+    const missing: string[] = [];
+    for (const [path, pkg] of Object.entries(lock.packages)) {
+      for (const dep of Object.keys(pkg.optionalDependencies ?? {})) {
+        // Node's resolution: next to the package, then up the tree to the root's node_modules.
+        let base = path;
+        let found = false;
+        for (;;) {
+          if (lock.packages[`${base ? `${base}/` : ''}node_modules/${dep}`]) {
+            found = true;
+            break;
+          }
+          if (!base) break;
+          const up = base.lastIndexOf('/node_modules/');
+          base = up < 0 ? '' : base.slice(0, up);
+        }
+        if (!found) missing.push(`${path || '(root)'} -> ${dep}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 });

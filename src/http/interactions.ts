@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Domain } from '../domain.js';
 import { AppError } from '../errors.js';
 import type { LoginAttempt, LoginLimits } from '../support-access/login-limits.js';
+import { ACR_PASSWORD, acrSatisfiable } from '../oidc/acr.js';
 import { clientNameOf, grantConsent } from '../oidc/interactions.js';
 import { oidcRequest } from '../oidc/request-context.js';
 import { tooManyFailuresWait } from '../support-access/login-limits.js';
@@ -123,7 +124,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     // (An interaction that expired while the password was checked is not brought back.)
     const ttl = l.details.exp - Math.floor(domain.clock.now() / 1000);
     if (ttl <= 0) throw new AppError('SIGN_IN_EXPIRED');
-    l.details.result = { login: { accountId: outcome.accountId, amr: ['pwd'], remember: true }, ...(outcome.support ? { support: outcome.support } : {}) };
+    l.details.result = { login: { accountId: outcome.accountId, acr: ACR_PASSWORD, amr: ['pwd'], remember: true }, ...(outcome.support ? { support: outcome.support } : {}) };
     await l.details.save(ttl);
     l.res.redirect(303, l.details.returnTo);
     return false;
@@ -135,6 +136,12 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     try {
       const { tenant, provider } = res.locals as IssuerLocals;
       const details = await provider.interactionDetails(req, res);
+      if (details.prompt.name === 'login' && !acrSatisfiable(details.params.claims)) {
+        // A password cannot meet the essential acr asked for: the app hears so, rather than
+        // getting a token at a lower level than it required (OIDC Core 5.5.1.1, 3.1.2.6).
+        await provider.interactionFinished(req, res, { error: 'unmet_authentication_requirements', error_description: `this issuer signs in with a password only (${ACR_PASSWORD}); the essential acr asked for cannot be met` }, { mergeWithLastSubmission: false });
+        return;
+      }
       const clientName = await clientNameOf(provider, details);
       const csrf = csrfToken(cookieSecret, tenant, details.uid);
       res.set('Cache-Control', 'no-store');

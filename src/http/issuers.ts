@@ -6,6 +6,7 @@ import type { ProviderPool } from '../oidc/pool.js';
 import { oauthErrorAnswer } from '../oidc/errors.js';
 import { withOidcRequest } from '../oidc/request-context.js';
 import { CONSOLE_SCRIPT, CONSOLE_STYLESHEET } from '../views/console/styles.js';
+import { formBody } from './forms.js';
 import { STYLESHEET } from '../views/styles.js';
 
 export interface IssuerRoutesDeps {
@@ -99,6 +100,14 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
     res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(CONSOLE_SCRIPT);
   });
 
+  // RFC 8414 §3.1: the authorization server metadata of issuer {PUBLIC_URL}/t/{tenant} is at
+  // /.well-known/oauth-authorization-server/t/{tenant} (the well-known part goes after the host);
+  // the issuer answers it from its own path, the same document as its OIDC discovery's base.
+  router.get('/.well-known/oauth-authorization-server/t/:tenant', (req, _res, next) => {
+    req.url = `/t/${encodeURIComponent(req.params.tenant!)}/.well-known/oauth-authorization-server`;
+    next();
+  });
+
   router.use('/t/:tenant', async (req, res, next) => {
     // The sign-in pages are for people; every other issuer path is an API for programs (JSON).
     const page = PAGE_PATHS.test(req.path);
@@ -114,9 +123,10 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
       // Everything this request does at the issuer shares one request state (see request-context).
       withOidcRequest(() => next());
     } catch (err) {
-      // A program calling an endpoint (discovery, token, userinfo, ...) gets the OAuth error it
-      // expects; a person (a sign-in page, or a browser asking for HTML) gets the page.
-      if (!page && req.accepts(['json', 'html']) !== 'html') {
+      // A program calling an endpoint (discovery, JWKS, token, userinfo, introspection,
+      // revocation) gets the OAuth error it expects in JSON, whatever its Accept header says (a
+      // library's default Accept may well name text/html first); a sign-in page gets the page.
+      if (!page) {
         res.set('Cache-Control', 'no-store');
         const { status, body } = oauthErrorAnswer(err);
         if (status === 503) res.set('Retry-After', '5');
@@ -128,9 +138,25 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
   });
   router.use(deps.interactions);
   if (deps.console) router.use(deps.console);
+  // Core 3.1.2.1 and RP-Initiated Logout §2: the authorization and end-session endpoints take a
+  // form POST too. oidc-provider would serve POST only with its session cookie SameSite=None
+  // (a cross-site POST carries no Lax cookie); instead the same request is sent on as a GET (303),
+  // a top-level navigation that carries the Lax cookie: nothing of the session's CSRF protection is given up.
+  router.post(['/t/:tenant/auth', '/t/:tenant/session/end'], formBody, (req, res) => {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(req.body as Record<string, string | string[]>)) {
+      for (const v of Array.isArray(value) ? value : [value]) query.append(name, v);
+    }
+    res.set('Cache-Control', 'no-store').redirect(303, `${deps.publicUrl}${req.baseUrl}${req.path}?${query}`);
+  });
+  router.post('/t/:tenant/token', (_req, res, next) => {
+    // RFC 6749 §5.1: no cache may keep a token response (oidc-provider sends Cache-Control: no-store).
+    res.setHeader('Pragma', 'no-cache');
+    next();
+  });
   // Everything else under the issuer is the provider's (discovery, authorize, token, ...).
-  router.use('/t/:tenant', (_req, res) => {
-    (res.locals as IssuerLocals).handler(_req, res);
+  router.use('/t/:tenant', (req, res) => {
+    (res.locals as IssuerLocals).handler(req, res);
   });
   return router;
 }

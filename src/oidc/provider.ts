@@ -5,6 +5,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { KeyMaterial } from '../secrets/keys.js';
 import { LONGEST_SIGNED_TOKEN_SECONDS } from '../secrets/signing-keys.js';
+import { ACR_PASSWORD } from './acr.js';
 import { adapterFor, type AdapterDeps } from './adapter.js';
 import { registeredAuthMethodOnly } from './registered-auth-method.js';
 import { oidcErrors } from './errors.js';
@@ -81,8 +82,9 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
     claims: {
+      acr: null,
       amr: null,
-      openid: ['sub', 'tenant', 'act', 'amr'],
+      openid: ['sub', 'tenant', 'act', 'amr', 'acr'],
       profile: ['preferred_username', 'name'],
     },
     // The ID token carries the scope's claims (tenant, act, preferred_username) itself.
@@ -93,6 +95,8 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
+      // OIDC Core 5.5: the claims request parameter, through which an app can make an acr essential.
+      claimsParameter: { enabled: true },
       // A token's introspection is answered only to the client it was issued to, or to a resource
       // server of this tenant, each authenticated with its secret; anyone else learns only
       // `active: false`. Other tenants' issuers cannot even find the token (separate key space).
@@ -118,6 +122,10 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       },
     },
     extraClientMetadata: { properties: ['sg_first_party', 'sg_resource_server'] },
+    // What a sign-in here proves: a password (amr "pwd"). Support and ordinary logins are the same
+    // level; `act` tells them apart. A request that makes a higher acr essential is refused
+    // (unmet_authentication_requirements, see the login page) rather than served at this one.
+    acrValues: [ACR_PASSWORD],
     clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     interactions: { url: async (_ctx, interaction) => `/t/${tenant}/interaction/${interaction.uid}` },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -244,7 +252,8 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
           details: { scope: String(token.scope ?? '').slice(0, 300), ...(s ? { supportUntil: s.until === null ? null : new Date(s.until).toISOString() } : {}) },
         });
       }
-      return s ? { tenant, act: actClaim(s) } : { tenant };
+      // Introspection answers these too (SPEC §4: who the token is for by name, and for support who acts).
+      return { tenant, preferred_username: support.username, ...(s ? { act: actClaim(s) } : {}) };
     },
 
     async loadExistingGrant(ctx) {

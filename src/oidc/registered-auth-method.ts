@@ -23,7 +23,7 @@ export function registeredAuthMethodOnly(clients: Pick<ClientStore, 'get'>, tena
       // Without a length the body cannot be looked at and put back; real clients always send one.
       return refuse(ctx, length > BODY_LIMIT ? 413 : 411, 'invalid_request', length > BODY_LIMIT ? 'request body too large' : 'Content-Length is required');
     }
-    const body = await peek(ctx.req, length);
+    const body = await peek(ctx.req, length, withoutOfflineAccessOnRefresh);
     if (body === null) return refuse(ctx, 400, 'invalid_request', 'request size did not match content length');
     const params = new URLSearchParams(body.toString('latin1'));
     const basic = basicClientId(ctx.get('authorization'));
@@ -83,8 +83,28 @@ function moreOrEnd(req: IncomingMessage): Promise<void> {
   });
 }
 
-/** Reads exactly `length` bytes and puts them back at the head of the stream (null if it ends short). */
-async function peek(req: IncomingMessage, length: number): Promise<Buffer | null> {
+/**
+ * RFC 6749 §6: a refresh may repeat the scope granted at login. `offline_access` asked for the
+ * refresh token itself, which the client holds; oidc-provider keeps it out of the grant (Core 11:
+ * it would need prompt=consent), so a refresh repeating it would be refused as "not granted".
+ * mod_auth_openidc repeats it on every refresh: it is taken out of a refresh's scope instead.
+ * Returns the body to hand on (the same buffer when nothing changes).
+ */
+function withoutOfflineAccessOnRefresh(body: Buffer): Buffer {
+  const form = new URLSearchParams(body.toString('latin1'));
+  const scope = form.get('scope');
+  if (form.get('grant_type') !== 'refresh_token' || scope === null || !scope.split(' ').includes('offline_access')) return body;
+  const rest = scope.split(' ').filter((v) => v !== 'offline_access' && v !== '');
+  if (rest.length > 0) form.set('scope', rest.join(' '));
+  else form.delete('scope');
+  return Buffer.from(form.toString(), 'latin1');
+}
+
+/**
+ * Reads exactly `length` bytes and puts them back at the head of the stream (null if it ends
+ * short), as `rewrite` gives them back; a body of another length gets its Content-Length too.
+ */
+async function peek(req: IncomingMessage, length: number, rewrite: (body: Buffer) => Buffer = (b) => b): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let received = 0;
   while (received < length) {
@@ -98,7 +118,9 @@ async function peek(req: IncomingMessage, length: number): Promise<Buffer | null
     await moreOrEnd(req);
   }
   const body = Buffer.concat(chunks, received);
+  const handedOn = received === length ? rewrite(body) : body;
+  if (handedOn.length !== body.length) req.headers['content-length'] = String(handedOn.length);
   // Put back in the same tick as the last read, before the stream can signal its end.
-  if (received > 0) req.unshift(body);
-  return received === length ? body : null;
+  if (received > 0) req.unshift(handedOn);
+  return received === length ? handedOn : null;
 }

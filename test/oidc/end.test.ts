@@ -127,11 +127,11 @@ describe('refused support logins say no more than SPEC allows', () => {
     expect((await signIn(management, 'pat', 'pat-secret-pw')).ok).toBe(true);
   });
 
-  it('answers an unknown tenant with a clear 404: a page for a browser, an OAuth error for a program', async () => {
-    const page = await fetch(`${world.url}/t/nope/.well-known/openid-configuration`, { headers: { accept: 'text/html' } });
+  it('answers an unknown tenant with a clear 404: a page on a sign-in path, an OAuth error on an endpoint programs call (whatever they accept, issue 16)', async () => {
+    const page = await fetch(`${world.url}/t/nope/auth?client_id=app`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(404);
     expect(await page.text()).toContain('There is no active tenant &quot;nope&quot; here');
-    const api = await fetch(`${world.url}/t/nope/.well-known/openid-configuration`);
+    const api = await fetch(`${world.url}/t/nope/.well-known/openid-configuration`, { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
     expect(await api.json()).toEqual({ error: 'invalid_request', error_description: 'There is no active tenant "nope" here. Check the address or the Tenant ID.' });
   });
