@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.js';
+import { answers, freePort, pidFileIs } from './ports.js';
 
 /**
  * A real nginx in front of the gateway, doing forward auth with `auth_request` the way an
@@ -162,28 +161,7 @@ export function requireNginx(): void {
   }
 }
 
-/**
- * nginx writes its pid file only after it has bound every listen socket, so a pid file holding
- * our child's pid tells "this nginx listens" apart from "something else already had the port".
- */
-function pidFileIs(path: string, pid: number | undefined): boolean {
-  try {
-    return pid !== undefined && readFileSync(path, 'utf8').trim() === String(pid);
-  } catch {
-    return false;
-  }
-}
 
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** A fresh prefix directory for a private nginx, with the temp folders its config names. */
 export function nginxPrefix(name: string): string {

@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 
 /**
  * A TCP port nothing listens on right now, below the ephemeral range (32768+) where this
@@ -19,4 +20,28 @@ function isFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** Whether something accepts a connection on 127.0.0.1:`port` now. */
+export function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Whether the pid file at `path` names `pid`. nginx and Apache write theirs only after binding
+ * every listen socket, so it tells "our server listens" from "something else had the port".
+ */
+export function pidFileIs(path: string, pid: number | undefined): boolean {
+  try {
+    return pid !== undefined && readFileSync(path, 'utf8').trim() === String(pid);
+  } catch {
+    return false;
+  }
 }
