@@ -53,6 +53,11 @@ export interface Config {
   };
   /** Prometheus metrics on a listener of their own (never the public port); port 0: off. */
   metrics: { port: number; host: string };
+  /** Back-channel logout (src/oidc/backchannel-logout.ts). */
+  backchannelLogout: {
+    /** Plain http:// back-channel logout URIs on hosts other than loopback may be registered. */
+    allowHttp: boolean;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -93,6 +98,7 @@ const ENV_NAMES: Record<string, string> = {
   FORWARD_AUTH_TOKEN_SECONDS: 'forwardAuth.tokenSeconds',
   METRICS_PORT: 'metrics.port',
   METRICS_HOST: 'metrics.host',
+  BACKCHANNEL_LOGOUT_ALLOW_HTTP: 'backchannelLogout.allowHttp',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 const ENV_OF_PATH = Object.fromEntries(Object.entries(ENV_NAMES).map(([env, path]) => [path, env]));
@@ -221,6 +227,9 @@ const schema = z.object({
     port: integer(0, 65535),
     host: z.string().refine((h) => isIP(h) !== 0 || h === 'localhost', 'must be an IP address (or localhost) to listen on'),
   }),
+  backchannelLogout: z.object({
+    allowHttp: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'must be true or false' })),
+  }),
   shutdownTimeoutMs: integer(0, 600000),
 });
 
@@ -329,6 +338,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     audit: c.audit,
     forwardAuth: { tenantHeader: c.forwardAuth.tenantHeader?.toLowerCase() ?? null, tokenSeconds: c.forwardAuth.tokenSeconds },
     metrics: c.metrics,
+    backchannelLogout: c.backchannelLogout,
     shutdownTimeoutMs: c.shutdownTimeoutMs,
   };
 }

@@ -2,7 +2,7 @@ import { AuditLog, type AuditLogObserver } from './audit/audit-log.js';
 import { RedisAuditStore } from './audit/redis-audit-store.js';
 import type { AuditStore } from './audit/store.js';
 import { RedisClientStore } from './clients/redis-client-store.js';
-import type { ClientStore } from './clients/clients.js';
+import type { ClientRules, ClientStore } from './clients/clients.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { RedisEventBus, type EventBus } from './events.js';
@@ -26,6 +26,8 @@ export interface Domain {
   users: UserStore;
   settings: SettingsStore;
   clients: ClientStore;
+  /** The deployment's client registration rules (BACKCHANNEL_LOGOUT_ALLOW_HTTP); absent: the defaults. */
+  clientRules?: ClientRules;
   hasher: PasswordHasher;
   secretBox: SecretBox;
   auditStore: AuditStore;
@@ -57,6 +59,7 @@ export function createDomain(
     users: new RedisUserStore(redis, prefix),
     settings: new RedisSettingsStore(redis, prefix),
     clients: new RedisClientStore(redis, prefix),
+    clientRules: { backchannelLogoutAllowHttp: config.backchannelLogout.allowHttp },
     hasher: new Argon2idHasher(config.passwords),
     secretBox: new SecretBox(clientSecretsKey),
   };

@@ -30,6 +30,9 @@ import { ProviderPool } from './oidc/pool.js';
 import { createTenantProvider } from './oidc/provider.js';
 import { LoginLimits } from './support-access/login-limits.js';
 import { OidcSessionRevoker } from './oidc/revoker.js';
+import { LogoutDelivery, type LogoutDeliveryOptions } from './oidc/backchannel-logout.js';
+import { RedisLogoutQueue } from './oidc/backchannel-queue.js';
+import { LogoutNotices } from './oidc/backchannel-sessions.js';
 import { RedisSupportSessionStore } from './support-access/redis-support-session-store.js';
 import { SupportSessionEnder } from './support-access/session-ender.js';
 import { SigningKeys } from './secrets/signing-keys.js';
@@ -70,6 +73,8 @@ export interface GatewayOptions {
    * in a worker of `serve --workers N`, the primary, which serves all workers' together.
    */
   metricsServedBy?: 'listener' | 'primary';
+  /** Back-channel logout delivery timing (tests shorten the retry delays); absent: the defaults. */
+  backchannelLogout?: Partial<LogoutDeliveryOptions>;
 }
 
 /** Wiring by hand: config → keys → redis → stores → http → listen. */
@@ -109,9 +114,18 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const clientCache = new CachedClientStore(stores.clients, stores.clock);
   const domain: Domain = { ...stores, tenants: tenantCache, clients: withConsoleClient(clientCache, config.publicUrl) };
   const sessions = new RedisSupportSessionStore(redis, config.redis.prefix);
-  const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker: new OidcSessionRevoker(redis, config.redis.prefix), audit: domain.audit, logger, observer: metrics ?? undefined });
+  // Back-channel logout: every ending session queues its apps' Logout Tokens in Redis; `delivery` (below) sends them.
+  const logoutQueue = new RedisLogoutQueue(redis, config.redis.prefix);
+  let delivery: LogoutDelivery | undefined;
+  const logouts = new LogoutNotices({ queue: logoutQueue, clients: domain.clients, users: domain.users, clock: domain.clock, redis, prefix: config.redis.prefix, logger, queued: () => delivery?.poke() });
+  const revoker = new OidcSessionRevoker(redis, config.redis.prefix, (tenant, ending) => Promise.all(ending.map((s) => logouts.partiesEnding(tenant, s, 'tenant.suspended'))));
+  const ender = new SupportSessionEnder({ access: stores, tenants: stores.tenants, sessions, revoker, audit: domain.audit, logger, observer: metrics ?? undefined, logouts });
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
   const signingKeys = new SigningKeys({ redis, prefix: config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys, replicaAcks: { replicas: config.redis.replicaAcks, timeoutMs: config.redis.replicaAckTimeoutMs } });
+  delivery = new LogoutDelivery(
+    { queue: logoutQueue, clients: domain.clients, tenants: stores.tenants, issuerKeys: (t) => signingKeys.issuerKeys(t), audit: domain.audit, clock: domain.clock, publicUrl: config.publicUrl, logger, metrics: metrics ?? undefined },
+    options.backchannelLogout,
+  );
   const pool = new ProviderPool(
     tenantCache,
     (tenant, issuerKeys) =>
@@ -120,6 +134,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           publicUrl: config.publicUrl, redis, prefix: config.redis.prefix, access: domain, clients: domain.clients, secretBox: domain.secretBox,
           audit: domain.audit, keys: { jwks: issuerKeys.jwks, cookieSecrets: keys.cookieSecrets }, sessions, logger,
           onSupportDenied: (t, uid) => void endLater(ender.recheck(t, uid, 'token used after access ended')),
+          logouts,
         }),
         metrics ?? undefined,
       )),
@@ -235,6 +250,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   };
   const watcher = new ExpiryWatcher({ ...domain, logger });
   watcher.start();
+  // Logouts queued by any process (or left by one that stopped) are delivered from here too.
+  delivery.start();
 
   // Signed digests of every tenant's chain (README: Signed digests), driven by this process's entries and a timer.
   const signer = new DigestSigner(digestKey.privateKey, digestKey.publicKey);
@@ -281,6 +298,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       await closed;
       clearInterval(sweep);
       clearTimeout(force);
+      // Attempts under way finish (each within its timeout); what is still queued waits in Redis for the next process.
+      await delivery?.stop();
       await metricsListener?.close();
       // After the last request: what this process recorded since its last digests gets one.
       unsubscribeDigester();

@@ -27,7 +27,10 @@ export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
           return {
             value: created,
             subject: clientParty(c),
-            details: { public: c.public, firstParty: c.firstParty, resourceServer: c.resourceServer === true, redirectUris: c.redirectUris, apiScopes: c.apiScopes ?? [] },
+            details: {
+              public: c.public, firstParty: c.firstParty, resourceServer: c.resourceServer === true, redirectUris: c.redirectUris, apiScopes: c.apiScopes ?? [],
+              ...(c.backchannelLogoutUri ? { backchannelLogoutUri: c.backchannelLogoutUri, backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired === true } : {}),
+            },
             undo: () => domain.clients.remove(c.tenant, c.clientId),
           };
         },
@@ -35,7 +38,7 @@ export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
         events: (created) => [{ type: 'client.changed', tenant: created.client.tenant, clientId: created.client.clientId }],
       }),
 
-    /** New redirect / post-logout redirect URIs (each list given replaces the old one). */
+    /** New redirect / post-logout redirect URIs (each list given replaces the old one), or back-channel logout URI (null removes it). */
     updateClient: (input: Parameters<typeof changeClient>[1]) =>
       admin.act({
         permission: 'client.update',
@@ -46,8 +49,20 @@ export function clientActions({ domain }: AdminContext, admin: AdminRunner) {
           return {
             value: toPublicClient(after),
             subject: clientParty(after),
-            details: { redirectUris: after.redirectUris, postLogoutRedirectUris: after.postLogoutRedirectUris },
-            undo: () => domain.clients.update(after.tenant, after.clientId, (current) => ({ ...current, redirectUris: before.redirectUris, postLogoutRedirectUris: before.postLogoutRedirectUris })),
+            details: {
+              redirectUris: after.redirectUris, postLogoutRedirectUris: after.postLogoutRedirectUris,
+              backchannelLogoutUri: after.backchannelLogoutUri ?? null, backchannelLogoutSessionRequired: after.backchannelLogoutSessionRequired === true,
+            },
+            undo: () =>
+              domain.clients.update(after.tenant, after.clientId, (current) => {
+                const { backchannelLogoutUri: _u, backchannelLogoutSessionRequired: _r, ...rest } = current;
+                return {
+                  ...rest,
+                  redirectUris: before.redirectUris,
+                  postLogoutRedirectUris: before.postLogoutRedirectUris,
+                  ...(before.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: before.backchannelLogoutUri, backchannelLogoutSessionRequired: before.backchannelLogoutSessionRequired === true } : {}),
+                };
+              }),
           };
         },
         events: (client) => [{ type: 'client.changed', tenant: client.tenant, clientId: client.clientId }],

@@ -35,6 +35,10 @@ export const AUDIT_ACTIONS = [
   'token.revoked',
   'userinfo.read',
   'session.ended',
+  /** A Logout Token reached a client's back-channel logout URI (200/204); one entry per attempt (src/oidc/backchannel-logout.ts). */
+  'logout.delivered',
+  /** An attempt to deliver a Logout Token failed (status, timeout, redirect, unreachable); `final` when no retry follows. */
+  'logout.failed',
   'support.request.opened',
   'support.request.closed',
   'support.window.expired',

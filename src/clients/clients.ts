@@ -58,6 +58,13 @@ export interface ClientRecord {
    * EC P-256 key: development keys do).
    */
   idTokenAlg?: IdTokenAlg;
+  /**
+   * OpenID Connect Back-Channel Logout 1.0: where the gateway POSTs a signed Logout Token whenever
+   * a session this client is part of ends (src/oidc/backchannel-logout.ts). Absent: none is sent.
+   */
+  backchannelLogoutUri?: string;
+  /** The client needs `sid` in the Logout Token (the gateway always sends it; registered for the metadata). */
+  backchannelLogoutSessionRequired?: boolean;
   /** The client secret sealed with the SecretBox; null for public clients. */
   sealedSecret: string | null;
   createdAt: string;
@@ -87,6 +94,37 @@ export interface ClientStore {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** Registration rules that depend on the deployment (config), not on the client. */
+export interface ClientRules {
+  /** BACKCHANNEL_LOGOUT_ALLOW_HTTP: plain http:// back-channel logout URIs on hosts other than loopback. */
+  backchannelLogoutAllowHttp: boolean;
+}
+
+export const DEFAULT_CLIENT_RULES: ClientRules = { backchannelLogoutAllowHttp: false };
+
+/** Why a back-channel logout URI is refused, or null when it may be registered. */
+export function backchannelLogoutUriProblem(s: string, rules: ClientRules): string | null {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return 'the back-channel logout URI must be an absolute URL';
+  }
+  if (u.hash || s.includes('#')) return 'the back-channel logout URI must not have a fragment';
+  if (u.username || u.password) return 'the back-channel logout URI must not carry credentials';
+  if (u.protocol === 'https:') return null;
+  if (u.protocol !== 'http:') return 'the back-channel logout URI must be an https:// URL';
+  if (LOOPBACK.has(u.hostname) || rules.backchannelLogoutAllowHttp) return null;
+  return 'the back-channel logout URI must be https:// (http:// only for localhost, 127.0.0.1, [::1], unless BACKCHANNEL_LOGOUT_ALLOW_HTTP is true)';
+}
+
+/** A back-channel logout URI, checked against the deployment's rules. */
+const backchannelLogoutUri = (rules: ClientRules) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = backchannelLogoutUriProblem(s, rules);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const redirectUri = z.string().refine((s) => {
   try {
     const u = new URL(s);
@@ -99,9 +137,11 @@ const redirectUri = z.string().refine((s) => {
 
 /** What a client does decides what it must have: the checks shared by registering and changing one. */
 function checkShape(
-  c: { public: boolean; resourceServer: boolean; redirectUris: string[]; postLogoutRedirectUris: string[]; apiScopes: readonly string[] },
+  c: { public: boolean; resourceServer: boolean; redirectUris: string[]; postLogoutRedirectUris: string[]; apiScopes: readonly string[]; backchannelLogoutUri?: string | undefined },
   ctx: z.RefinementCtx,
 ): void {
+  // Only a client that signs users in is part of sessions a logout could end.
+  if (c.backchannelLogoutUri !== undefined && c.redirectUris.length === 0) ctx.addIssue({ code: 'custom', path: ['backchannelLogoutUri'], message: 'a back-channel logout URI needs a client that signs users in (a --redirect-uri)' });
   if (c.apiScopes.length > 0 && c.public) ctx.addIssue({ code: 'custom', path: ['apiScopes'], message: 'a client with API scopes authenticates with a secret: it cannot be --public' });
   if (c.resourceServer) {
     if (c.public) ctx.addIssue({ code: 'custom', path: ['public'], message: 'a resource server authenticates with a secret: it cannot be --public' });
@@ -114,10 +154,10 @@ function checkShape(
 
 /** A stored client's shape as `checkShape` sees it (unknown keys of the record are ignored). */
 const clientShape = z
-  .object({ public: z.boolean(), resourceServer: z.boolean(), redirectUris: z.array(z.string()), postLogoutRedirectUris: z.array(z.string()), apiScopes: z.array(z.string()) })
+  .object({ public: z.boolean(), resourceServer: z.boolean(), redirectUris: z.array(z.string()), postLogoutRedirectUris: z.array(z.string()), apiScopes: z.array(z.string()), backchannelLogoutUri: z.string().optional() })
   .superRefine(checkShape);
 
-const createClientInput = z
+const createClientInput = (rules: ClientRules) => z
   .object({
     tenant: tenantIdSchema,
     clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'client id must be 1-100 characters: letters, digits, . _ -'),
@@ -129,8 +169,11 @@ const createClientInput = z
     authMethod: z.enum(CLIENT_AUTH_METHODS, { error: `auth method must be ${CLIENT_AUTH_METHODS.join(' or ')}` }).default('client_secret_basic'),
     apiScopes: z.array(z.enum(API_SCOPE_VALUES, { error: `API scope must be one of ${API_SCOPE_VALUES.join(', ')}` })).default([]),
     idTokenAlg: z.enum(ID_TOKEN_ALGS, { error: `ID token algorithm must be ${ID_TOKEN_ALGS.join(' or ')}` }).default('RS256'),
+    backchannelLogoutUri: backchannelLogoutUri(rules).optional(),
+    backchannelLogoutSessionRequired: z.boolean().default(false),
   })
-  .superRefine(checkShape);
+  .superRefine(checkShape)
+  .refine((c) => !c.backchannelLogoutSessionRequired || c.backchannelLogoutUri !== undefined, { path: ['backchannelLogoutSessionRequired'], message: 'backchannel_logout_session_required needs a --backchannel-logout-uri' });
 
 /** A client secret: 256 random bits. */
 const newSecret = () => randomBytes(32).toString('base64url');
@@ -140,6 +183,8 @@ export interface ClientDeps {
   tenants: TenantStore;
   secretBox: SecretBox;
   clock: Clock;
+  /** The deployment's registration rules (config); absent: the defaults (no plain http beyond loopback). */
+  clientRules?: ClientRules | undefined;
 }
 
 /** Registers a client; the secret (confidential clients) is returned once and stored only sealed. */
@@ -156,9 +201,11 @@ export async function createClient(
     authMethod?: string | undefined;
     apiScopes?: string[] | undefined;
     idTokenAlg?: string | undefined;
+    backchannelLogoutUri?: string | undefined;
+    backchannelLogoutSessionRequired?: boolean | undefined;
   },
 ): Promise<{ client: ClientRecord; clientSecret: string | null }> {
-  const parsed = parseInput(createClientInput, input, 'client');
+  const parsed = parseInput(createClientInput(deps.clientRules ?? DEFAULT_CLIENT_RULES), input, 'client');
   await requireTenant(deps.tenants, parsed.tenant);
   const clientSecret = parsed.public ? null : newSecret();
   const apiScopes = [...new Set(parsed.apiScopes)];
@@ -173,6 +220,7 @@ export async function createClient(
     ...(parsed.public ? {} : { authMethod: parsed.authMethod }),
     ...(apiScopes.length > 0 ? { apiScopes } : {}),
     ...(parsed.idTokenAlg !== 'RS256' ? { idTokenAlg: parsed.idTokenAlg } : {}),
+    ...(parsed.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: parsed.backchannelLogoutUri, backchannelLogoutSessionRequired: parsed.backchannelLogoutSessionRequired } : {}),
     sealedSecret: clientSecret === null ? null : deps.secretBox.seal(clientSecret),
     createdAt: new Date(deps.clock.now()).toISOString(),
   };
@@ -180,29 +228,49 @@ export async function createClient(
   return { client, clientSecret };
 }
 
-const updateClientInput = z
+const updateClientInput = (rules: ClientRules) => z
   .object({
     tenant: tenantIdSchema,
     clientId: z.string().min(1).max(100),
     redirectUris: z.array(redirectUri).optional(),
     postLogoutRedirectUris: z.array(redirectUri).optional(),
+    // null removes the URI (no more logout tokens for this client).
+    backchannelLogoutUri: backchannelLogoutUri(rules).nullable().optional(),
+    backchannelLogoutSessionRequired: z.boolean().optional(),
   })
-  .refine((c) => c.redirectUris !== undefined || c.postLogoutRedirectUris !== undefined, { message: 'give redirectUris or postLogoutRedirectUris (or both)' });
+  .refine((c) => c.redirectUris !== undefined || c.postLogoutRedirectUris !== undefined || c.backchannelLogoutUri !== undefined || c.backchannelLogoutSessionRequired !== undefined, {
+    message: 'give redirectUris, postLogoutRedirectUris, backchannelLogoutUri or backchannelLogoutSessionRequired',
+  });
 
-/** Changes a client's redirect and post-logout redirect URIs; what is not given stays. */
+/** Changes a client's redirect, post-logout redirect and back-channel logout URIs; what is not given stays. */
 export async function updateClient(
-  deps: Pick<ClientDeps, 'clients' | 'tenants'>,
-  input: { tenant: string; clientId: string; redirectUris?: string[] | undefined; postLogoutRedirectUris?: string[] | undefined },
+  deps: Pick<ClientDeps, 'clients' | 'tenants' | 'clientRules'>,
+  input: {
+    tenant: string;
+    clientId: string;
+    redirectUris?: string[] | undefined;
+    postLogoutRedirectUris?: string[] | undefined;
+    backchannelLogoutUri?: string | null | undefined;
+    backchannelLogoutSessionRequired?: boolean | undefined;
+  },
 ): Promise<{ before: ClientRecord; after: ClientRecord }> {
-  const parsed = parseInput(updateClientInput, input, 'client change');
+  const parsed = parseInput(updateClientInput(deps.clientRules ?? DEFAULT_CLIENT_RULES), input, 'client change');
   await requireTenant(deps.tenants, parsed.tenant);
   let before: ClientRecord | undefined;
   const after = await deps.clients.update(parsed.tenant, parsed.clientId, (current) => {
     before = current;
+    const { backchannelLogoutUri: _uri, backchannelLogoutSessionRequired: _required, ...rest } = current;
+    const uri = parsed.backchannelLogoutUri === undefined ? current.backchannelLogoutUri : (parsed.backchannelLogoutUri ?? undefined);
+    const required = parsed.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired ?? false;
+    if (uri === undefined && parsed.backchannelLogoutSessionRequired === true) {
+      const issue = 'backchannelLogoutSessionRequired: needs a back-channel logout URI';
+      throw new AppError('INPUT_ISSUES', undefined, { issues: [issue], params: { what: 'client change', issues: issue } });
+    }
     const next: ClientRecord = {
-      ...current,
+      ...rest,
       redirectUris: parsed.redirectUris ? [...new Set(parsed.redirectUris)] : current.redirectUris,
       postLogoutRedirectUris: parsed.postLogoutRedirectUris ? [...new Set(parsed.postLogoutRedirectUris)] : current.postLogoutRedirectUris,
+      ...(uri !== undefined ? { backchannelLogoutUri: uri, backchannelLogoutSessionRequired: required } : {}),
     };
     // The client keeps doing what it did: a sign-in client keeps a redirect URI, a resource server none.
     parseInput(clientShape, { ...next, resourceServer: next.resourceServer === true, apiScopes: next.apiScopes ?? [] }, 'client change');

@@ -16,6 +16,8 @@ export type ForwardAuthOutcome = 'allowed' | 'unauthenticated' | 'forbidden' | '
 /** What went wrong with a Redis command (see ../metrics/redis.ts). */
 export type RedisErrorKind = 'timeout' | 'connection' | 'cluster' | 'reply' | 'other';
 export type TokenType = 'access_token' | 'refresh_token' | 'client_credentials';
+/** What one attempt to deliver a Logout Token came to (src/oidc/backchannel-logout.ts). */
+export type LogoutAttemptOutcome = 'delivered' | 'retry' | 'failed';
 
 /** What set off a session's end: the access event, a token used after access ended, or anything else. */
 const SESSION_END_TRIGGERS = new Set([
@@ -111,6 +113,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly logoutAttempts = new Counter({
+    name: 'supportgate_backchannel_logout_attempts_total',
+    help: 'Attempts to deliver a back-channel Logout Token, by outcome (delivered; retry: failed, another attempt follows; failed: failed for good).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: GatewayMetricsSources = {}) {
     const { openWindows, redisReady } = sources;
     let cached: { value: number; at: number } | undefined;
@@ -152,6 +161,7 @@ export class GatewayMetrics {
     for (const kind of ['timeout', 'connection', 'cluster', 'reply', 'other'] as const) this.redisErrors.inc({ kind }, 0);
     for (const reason of ['store', 'invalid'] as const) this.auditFailures.inc({ reason }, 0);
     for (const outcome of ['success', 'refused'] as const) this.tokenRefreshes.inc({ outcome }, 0);
+    for (const outcome of ['delivered', 'retry', 'failed'] as const) this.logoutAttempts.inc({ outcome }, 0);
     // Node's process metrics (CPU, memory, event loop, GC, handles), unprefixed as every Node
     // dashboard expects them. (They start an event-loop monitor and a GC observer per registry,
     // which live as long as the process: one gateway per process in production.)
@@ -201,6 +211,11 @@ export class GatewayMetrics {
 
   eventReceived(type: string, lagSeconds: number): void {
     this.eventLag.observe({ type: EVENT_TYPES.has(type) ? type : 'other' }, Math.max(0, lagSeconds));
+  }
+
+  /** An attempt to deliver a Logout Token ended. */
+  logoutAttempted(outcome: LogoutAttemptOutcome): void {
+    this.logoutAttempts.inc({ outcome });
   }
 
   /** The text exposition of every metric, and its content type. */

@@ -99,16 +99,30 @@ export async function revokeGrant(redis: RedisClient, prefix: string, tenant: st
   await redis.del(index, ...members);
 }
 
-/** A stored session found by its uid: its key (to delete it), grant ids and support stamp. */
-export async function storedSessionByUid(redis: RedisClient, prefix: string, tenant: string, uid: string): Promise<{ keys: string[]; grantIds: string[]; stamp: SupportSession | null } | null> {
+/** What a stored session says about who it is and which clients (with their `sid`) it signed in to. */
+export interface StoredSessionParties {
+  accountId: string | null;
+  /** oidc-provider's per-client record of the session: its `sid` for that client and its grant. */
+  authorizations: Record<string, { sid?: string; grantId?: string }>;
+  stamp: SupportSession | null;
+}
+
+/** A stored Session record's parties, from its raw value (back-channel logout reads them before it goes). */
+export function sessionParties(raw: string): StoredSessionParties {
+  const payload = JSON.parse(raw) as Payload & { authorizations?: Record<string, { sid?: string; grantId?: string }> };
+  return { accountId: payload.accountId ?? null, authorizations: payload.authorizations ?? {}, stamp: payload.sg ?? null };
+}
+
+/** A stored session found by its uid: its key (to delete it), grant ids, support stamp and parties. */
+export async function storedSessionByUid(redis: RedisClient, prefix: string, tenant: string, uid: string): Promise<({ keys: string[]; grantIds: string[] } & StoredSessionParties) | null> {
   const uidKey = oidcKey(prefix, tenant, 'Session:uid', uid);
   const digest = await redis.get(uidKey);
   const key = digest ? keyOfDigest(prefix, tenant, 'Session', digest) : null;
   const raw = key ? await redis.get(key) : null;
   if (!key || raw === null) return null;
-  const payload = JSON.parse(raw) as Payload & { authorizations?: Record<string, { grantId?: string }> };
-  const grantIds = Object.values(payload.authorizations ?? {}).flatMap((a) => (a.grantId ? [a.grantId] : []));
-  return { keys: [key, uidKey], grantIds, stamp: payload.sg ?? null };
+  const parties = sessionParties(raw);
+  const grantIds = Object.values(parties.authorizations).flatMap((a) => (a.grantId ? [a.grantId] : []));
+  return { keys: [key, uidKey], grantIds, ...parties };
 }
 
 export function adapterFor(deps: AdapterDeps): AdapterClass {
@@ -327,6 +341,8 @@ async function clientMetadata(deps: Pick<AdapterDeps, 'clients' | 'secretBox'>, 
     // client, the OIDC ones). Without API scopes, no list: user tokens carry what was consented to.
     ...(c.apiScopes?.length ? { scope: [...c.apiScopes, ...(c.redirectUris.length > 0 ? ['openid', 'offline_access', 'profile'] : [])].join(' ') } : {}),
     ...(c.idTokenAlg ? { id_token_signed_response_alg: c.idTokenAlg } : {}),
+    // Back-channel logout: oidc-provider asks the client to deliver (replaced: backchannel-sessions.ts).
+    ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: c.backchannelLogoutSessionRequired === true } : {}),
     sg_first_party: c.firstParty,
     sg_resource_server: c.resourceServer === true,
   };

@@ -7,6 +7,7 @@ import type { KeyMaterial } from '../secrets/keys.js';
 import { LONGEST_SIGNED_TOKEN_SECONDS } from '../secrets/signing-keys.js';
 import { ACR_PASSWORD } from './acr.js';
 import { adapterFor, type AdapterDeps } from './adapter.js';
+import { queueProviderLogouts, type LogoutNotices } from './backchannel-sessions.js';
 import { registeredAuthMethodOnly } from './registered-auth-method.js';
 import { oidcErrors } from './errors.js';
 import { oidcRequest, type IssuingFor } from './request-context.js';
@@ -34,6 +35,8 @@ export interface ProviderDeps {
   logger: Logger;
   /** Told when a support token is used after its access ended (the second layer found it). */
   onSupportDenied?: (tenant: string, sessionUid: string) => void;
+  /** Back-channel logout: where RP-initiated logouts queue their Logout Tokens (absent: none are sent). */
+  logouts?: LogoutNotices;
 }
 
 const DEFAULT_TTL = { AccessToken: 3600, IdToken: LONGEST_SIGNED_TOKEN_SECONDS, RefreshToken: 14 * 86_400, Grant: 14 * 86_400, Session: 14 * 86_400, AuthorizationCode: 60 };
@@ -110,6 +113,8 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
       // (grantTypesOf); introspected by the same client or a resource server (allowedPolicy above).
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
+      // Back-channel logout metadata, discovery and sid; its delivery is replaced (backchannel-sessions.ts).
+      backchannelLogout: { enabled: true },
       resourceIndicators: { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
@@ -307,6 +312,7 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
   configuration.loadExistingGrant = oidcErrors(async (ctx) => loadExistingGrant!(ctx), deps.logger);
 
   const provider = new Provider(issuer, configuration);
+  if (deps.logouts) queueProviderLogouts(provider, tenant, deps.logouts);
   // The forwarded headers it reads are set by the gateway itself (routes.ts pinForwardedHeaders).
   provider.proxy = true;
   provider.use(registeredAuthMethodOnly(deps.clients, tenant));

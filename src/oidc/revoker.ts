@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import type { RedisClient } from '../redis/client.js';
 import { tenantKey } from '../redis/keys.js';
 import type { SessionRevoker, SupportSession } from '../support-access/sessions.js';
-import { revokeGrant, storedSessionByUid } from './adapter.js';
+import { revokeGrant, sessionParties, storedSessionByUid, type StoredSessionParties } from './adapter.js';
 
 /** Keys asked for per SCAN step: a sweep never holds the server for long. */
 const SCAN_PAGE = 500;
@@ -31,6 +31,12 @@ export class OidcSessionRevoker implements SessionRevoker {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    /**
+     * Told of the sessions a tenant sweep is about to delete, before it does (back-channel logout
+     * queues their clients' logouts: backchannel-sessions.ts). A failure stops the sweep's page:
+     * the sessions stay until the next sweep, and the suspended issuer refuses them meanwhile.
+     */
+    private readonly sessionsEnding?: (tenant: string, sessions: StoredSessionParties[]) => Promise<unknown>,
   ) {}
 
   async stampOf(tenant: string, sessionUid: string): Promise<SupportSession | null> {
@@ -63,6 +69,13 @@ export class OidcSessionRevoker implements SessionRevoker {
         const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_PAGE);
         cursor = next;
         const doomed = keys.filter((k) => isProviderRecord(k.slice(base.length).split(':')[0]!));
+        if (this.sessionsEnding) {
+          // Session records themselves (`Session:<digest>`, not their `Session:uid:` lookups).
+          const sessionKeys = doomed.filter((k) => k.slice(base.length).split(':').length === 2 && k.slice(base.length).startsWith('Session:'));
+          const raws = sessionKeys.length > 0 ? await this.redis.mget(...sessionKeys) : [];
+          const sessions = raws.filter((r): r is string => r !== null).map(sessionParties);
+          if (sessions.length > 0) await this.sessionsEnding(tenant, sessions);
+        }
         // One tag, one slot: a multi-key DEL is allowed on a cluster.
         if (doomed.length > 0) removed += await this.redis.del(...doomed);
       } while (cursor !== '0');

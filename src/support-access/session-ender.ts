@@ -16,6 +16,13 @@ export interface SessionEnderDeps {
   logger?: Logger | undefined;
   /** Told of every session ended (a gateway's metrics). */
   observer?: SessionEndObserver | undefined;
+  /** Told of a session about to be ended, before it is: back-channel logout queues its apps' logouts (src/oidc/backchannel-sessions.ts). */
+  logouts?: SessionLogouts | undefined;
+}
+
+/** Where the apps of an ending session hear of it (back-channel logout). */
+export interface SessionLogouts {
+  sessionEnding(tenant: string, sessionUid: string, trigger: string): Promise<unknown>;
 }
 
 /** What the ender reports: why a session ended, what set it off, and how long after its access ended (when known). */
@@ -94,6 +101,9 @@ export class SupportSessionEnder {
     const decision = await mayStay(this.deps.access, s);
     if (decision.ok) return false;
     if (!(await sessions.claimEnd(tenant, sessionUid))) return true;
+    // The apps' logouts are queued before the session goes (it names its apps): a process dying
+    // in between loses none. Queuing failing does not keep the session alive.
+    await this.deps.logouts?.sessionEnding(tenant, sessionUid, reason).catch((err: unknown) => logger?.error(`back-channel logouts of an ended session could not be queued: ${(err as Error).message}`));
     const { grants } = await revoker.revoke(tenant, sessionUid);
     await sessions.remove(tenant, sessionUid, s.actor.id);
     const identity = auditIdentity({ id: s.target.id, username: s.target.username, tenant }, s);

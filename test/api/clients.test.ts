@@ -48,7 +48,7 @@ describe('clients: API scopes, redirect URI changes and secret rotation', () => 
     expect(entry).toMatchObject({ action: 'client.updated', details: { redirectUris: ['https://portal.example.com/a', 'https://portal.example.com/b'], postLogoutRedirectUris: ['https://portal.example.com/'] } });
     expect(await failure(ops.updateClient({ tenant: 'acme', clientId: 'portal', redirectUris: [] }))).toMatchObject({ message: 'invalid client change: redirectUris: give at least one --redirect-uri (or --api-scope for a machine client)' });
     expect(await failure(ops.updateClient({ tenant: 'acme', clientId: 'portal', redirectUris: ['http://portal.example.com/cb'] }))).toMatchObject({ status: 400, message: expect.stringMatching(/^invalid client change: redirectUris\.0: redirect URIs must be absolute https/) });
-    expect(await failure(ops.updateClient({ tenant: 'acme', clientId: 'portal' }))).toMatchObject({ message: 'invalid client change: give redirectUris or postLogoutRedirectUris (or both)' });
+    expect(await failure(ops.updateClient({ tenant: 'acme', clientId: 'portal' }))).toMatchObject({ message: 'invalid client change: give redirectUris, postLogoutRedirectUris, backchannelLogoutUri or backchannelLogoutSessionRequired' });
     expect(await failure(ops.updateClient({ tenant: 'acme', clientId: 'ghost', redirectUris: ['https://g.example.com/cb'] }))).toMatchObject({ code: 'CLIENT_NOT_FOUND', status: 404, message: 'client "ghost" not found in tenant "acme"' });
     expect((await domain.clients.get('acme', 'portal'))?.redirectUris).toEqual(['https://portal.example.com/a', 'https://portal.example.com/b']);
   });

@@ -108,7 +108,7 @@ describe('what real relying parties need of an issuer (issue 16)', () => {
       }
     }
     for (const kind of ['ordinary', 'support'] as const) {
-      expect(table.id_token![kind]).toMatchObject({ amr: ['pwd'], acr: expect.any(String) });
+      expect(table.id_token![kind]).toMatchObject({ amr: ['pwd'], acr: expect.any(String), sid: expect.any(String) });
     }
   });
 

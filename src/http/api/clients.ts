@@ -5,6 +5,10 @@ import { clientWithSecret, publicClient, tenantParam, tenantPath } from './schem
 
 const clientPath = z.object({ tenant: tenantParam, clientId: z.string().max(100).meta({ example: 'portal' }) });
 const uris = z.array(z.string()).meta({ description: 'Absolute https:// URLs (http:// only for localhost), no fragment' });
+const backchannelLogoutUri = z.string().meta({
+  description: 'OpenID Connect Back-Channel Logout 1.0: where a signed Logout Token is POSTed when a session of this client ends. Absolute https:// URL (http:// only for localhost, 127.0.0.1, [::1] unless BACKCHANNEL_LOGOUT_ALLOW_HTTP), no fragment',
+});
+const backchannelLogoutSessionRequired = z.boolean().meta({ description: 'The client needs sid in the Logout Token (the gateway always sends it)' });
 
 const createBody = z
   .strictObject({
@@ -20,11 +24,18 @@ const createBody = z
       .optional()
       .meta({ description: 'JSON API scopes the client may ask for with client_credentials (a client is only ever granted reads: audit:read, support:read, users:read, clients:read)' }),
     idTokenAlg: z.enum(ID_TOKEN_ALGS).optional().meta({ description: 'How its ID tokens are signed: RS256 (default) or ES256' }),
+    backchannelLogoutUri: backchannelLogoutUri.optional(),
+    backchannelLogoutSessionRequired: backchannelLogoutSessionRequired.optional(),
   })
   .meta({ id: 'ClientInput' });
 
 const changeBody = z
-  .strictObject({ redirectUris: uris.optional(), postLogoutRedirectUris: uris.optional() })
+  .strictObject({
+    redirectUris: uris.optional(),
+    postLogoutRedirectUris: uris.optional(),
+    backchannelLogoutUri: backchannelLogoutUri.nullable().optional().meta({ description: 'The new back-channel logout URI; null removes it' }),
+    backchannelLogoutSessionRequired: backchannelLogoutSessionRequired.optional(),
+  })
   .meta({ id: 'ClientChange', description: 'Each list given replaces the old one' });
 
 /** The tenant's OIDC clients (its admin's). A secret is in an answer once, when it is made. */
@@ -60,7 +71,7 @@ export const clientRoutes = [
     method: 'patch',
     path: '/{tenant}/clients/{clientId}',
     tag: 'clients',
-    summary: "Changes a client's redirect URIs and post-logout redirect URIs",
+    summary: "Changes a client's redirect URIs, post-logout redirect URIs and back-channel logout URI",
     permission: 'client.update',
     params: clientPath,
     body: changeBody,

@@ -50,6 +50,8 @@ export const publicClient = z
     authMethod: z.enum(CLIENT_AUTH_METHODS).optional(),
     apiScopes: z.array(z.enum(API_SCOPE_VALUES)).optional(),
     idTokenAlg: z.enum(ID_TOKEN_ALGS).optional(),
+    backchannelLogoutUri: z.string().optional(),
+    backchannelLogoutSessionRequired: z.boolean().optional(),
     createdAt: z.string(),
   })
   .meta({ id: 'Client' });
