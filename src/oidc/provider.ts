@@ -96,6 +96,9 @@ export function createTenantProvider(tenant: string, deps: ProviderDeps): Provid
     // the holder may do through /api/v1; a client with apiScopes may ask for them with client credentials.
     scopes: ['openid', 'offline_access', 'profile', ...API_SCOPE_VALUES],
     pkce: { required: () => true },
+    // Core 3.1.2.1 / RFC 6749 4.1.3: redirect_uri is required at the authorization and token
+    // endpoints even when a client registered only one (oidc-provider would fill it in).
+    allowOmittingSingleRegisteredRedirectUri: false,
     features: {
       devInteractions: { enabled: false },
       // OIDC Core 5.5: the claims request parameter, through which an app can make an acr essential.
