@@ -142,7 +142,12 @@ export function issuerRoutes(deps: IssuerRoutesDeps): Router {
   // form POST too. oidc-provider would serve POST only with its session cookie SameSite=None
   // (a cross-site POST carries no Lax cookie); instead the same request is sent on as a GET (303),
   // a top-level navigation that carries the Lax cookie: nothing of the session's CSRF protection is given up.
-  router.post(['/t/:tenant/auth', '/t/:tenant/session/end'], formBody, (req, res) => {
+  router.post(['/t/:tenant/auth', '/t/:tenant/session/end'], formBody, (req, res, next) => {
+    // Only a form (the specs' POST); anything else is refused in words, never a 5xx.
+    if (!req.is('application/x-www-form-urlencoded') || typeof req.body !== 'object' || req.body === null) {
+      next(new AppError('FORM_EXPECTED', undefined, { params: { form: req.path.endsWith('/auth') ? 'authorization request' : 'logout request' } }));
+      return;
+    }
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(req.body as Record<string, string | string[]>)) {
       for (const v of Array.isArray(value) ? value : [value]) query.append(name, v);

@@ -74,6 +74,14 @@ describe('what real relying parties need of an issuer (issue 16)', () => {
     expect(await page.text()).toMatch(/<form/);
   });
 
+  it('2. a POST to those endpoints that is no form is refused in words (415), never a server error (found by the fuzz test)', async () => {
+    for (const path of ['/auth', '/session/end']) {
+      const res = await fetch(`${world.issuer('acme')}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+      expect({ path, status: res.status }).toEqual({ path, status: 415 });
+      expect(await res.text()).toMatch(/must be sent as a form/);
+    }
+  });
+
   it('3. RFC 6749 §5.1: token responses carry Cache-Control: no-store and Pragma: no-cache', async () => {
     const r = await signIn(acme, 'john', 'john-secret-pw', { scope: offline });
     if (!r.ok) throw new Error(r.error);
