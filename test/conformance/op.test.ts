@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import * as client from 'openid-client';
 import { Browser } from '../../bench/oidc-client.js';
+import { LogoutReceiver } from '../backchannel/world.js';
 import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
 
 /*
@@ -64,11 +65,11 @@ describe('OpenID conformance: Config OP, Basic OP and RP-Initiated Logout agains
   let rp2: Rp;
   let postRp: Rp;
 
-  const register = async (clientId: string, opts: { firstParty: boolean; authMethod?: 'client_secret_post' }): Promise<Rp> => {
+  const register = async (clientId: string, opts: { firstParty: boolean; authMethod?: 'client_secret_post'; backchannelLogoutUri?: string }): Promise<Rp> => {
     const origin = new URL(world.clients.acme!.redirectUri).origin;
     const redirectUri = `${origin}/${clientId}/callback`;
     const postLogoutRedirectUri = `${origin}/${clientId}/post_logout_redirect`;
-    const { clientSecret } = await world.ops.createClient({ tenant: 'acme', clientId, redirectUris: [redirectUri], postLogoutRedirectUris: [postLogoutRedirectUri], firstParty: opts.firstParty, ...(opts.authMethod ? { authMethod: opts.authMethod } : {}) });
+    const { clientSecret } = await world.ops.createClient({ tenant: 'acme', clientId, redirectUris: [redirectUri], postLogoutRedirectUris: [postLogoutRedirectUri], firstParty: opts.firstParty, ...(opts.authMethod ? { authMethod: opts.authMethod } : {}), ...(opts.backchannelLogoutUri ? { backchannelLogoutUri: opts.backchannelLogoutUri, backchannelLogoutSessionRequired: true } : {}) });
     const auth = opts.authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret!) : client.ClientSecretBasic(clientSecret!);
     const config = await client.discovery(new URL(issuer), clientId, clientSecret!, auth, { execute: [client.allowInsecureRequests] });
     return { id: clientId, secret: clientSecret!, redirectUri, postLogoutRedirectUri, config };
@@ -725,6 +726,77 @@ describe('OpenID conformance: Config OP, Basic OP and RP-Initiated Logout agains
   });
 
   // ---------------------------------------------------------------------------------------------
-  // Back-Channel Logout 1.0 (oidcc-backchannel-rp-initiated-logout, -discovery-endpoint-verification):
-  // added later by others.
+  // ---------------------------------------------------------------------------------------------
+  describe('Back-Channel Logout 1.0', () => {
+    const receiver = new LogoutReceiver();
+    let bc: Rp;
+    let bc2: Rp;
+    beforeAll(async () => {
+      await receiver.start();
+      bc = await register('conformance-bc', { firstParty: true, backchannelLogoutUri: receiver.uri('/bc') });
+      bc2 = await register('conformance-bc2', { firstParty: true, backchannelLogoutUri: receiver.uri('/bc2') });
+    });
+    afterAll(async () => receiver.stop());
+
+    /** Waits (bounded) until `path` received `count` Logout Tokens; they are delivered from a queue after the logout returns. */
+    async function tokensAt(path: string, count: number) {
+      for (let i = 0; i < 200 && receiver.to(path).length < count; i++) await new Promise((r) => setTimeout(r, 25));
+      return receiver.to(path);
+    }
+
+    it('oidcc-backchannel-rp-initiated-logout-discovery-endpoint-verification (Back-Channel Logout 2.1): backchannel_logout_supported and backchannel_logout_session_supported are true', () => {
+      expect(meta).toMatchObject({ backchannel_logout_supported: true, backchannel_logout_session_supported: true });
+    });
+
+    it('oidcc-backchannel-rp-initiated-logout (Back-Channel Logout 2.4, 2.5, 2.6): signing out at one app sends each app of the session a Logout Token by form POST, signed, typ logout+jwt, with iss, aud, iat, exp, jti, events, sub and the sid of its ID token, and no nonce', async () => {
+      const browser = new Browser();
+      const one = await signedIn(bc, {}, browser);
+      const two = await signedIn(bc2, {}, browser);
+      expect(one.idToken.sid).toEqual(expect.any(String));
+      const [before1, before2] = [receiver.to('/bc').length, receiver.to('/bc2').length];
+      // RP-initiated logout at the first app (the confirmation page confirmed).
+      let res = await navigate(browser, `${String(meta.end_session_endpoint)}?${new URLSearchParams({ id_token_hint: one.tokens.id_token! })}`);
+      const html = await res.text();
+      const action = /id="op\.logoutForm"[^>]*action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+      res = await navigate(browser, new URL(action, String(meta.end_session_endpoint)).toString(), { method: 'POST', body: new URLSearchParams({ xsrf, logout: 'yes' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(res.status).toBeLessThan(400);
+
+      for (const [path, r, signed, before] of [['/bc', bc, one, before1], ['/bc2', bc2, two, before2]] as const) {
+        const got = (await tokensAt(path, before + 1)).slice(before);
+        expect(got).toHaveLength(1);
+        const t = got[0]!;
+        expect(t.contentType).toMatch(/^application\/x-www-form-urlencoded/);
+        expect(t.header).toMatchObject({ typ: 'logout+jwt', alg: 'RS256', kid: expect.any(String) });
+        const { payload } = await jwtVerify(t.token, createLocalJWKSet(jwks.keys.some((k) => k.kid === t.header.kid) ? jwks : ((await (await fetch(String(meta.jwks_uri))).json()) as JSONWebKeySet)), { issuer, audience: r.id, typ: 'logout+jwt' });
+        expect(payload).toMatchObject({ iss: issuer, aud: r.id, sub: signed.idToken.sub, sid: signed.idToken.sid, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+        expect(payload).not.toHaveProperty('nonce');
+        expect(typeof payload.iat).toBe('number');
+        expect(typeof payload.jti).toBe('string');
+        expect(payload.exp! - payload.iat!).toBeGreaterThan(0);
+        expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
+      }
+      // The session at the OP is gone too (the other app's refresh token no longer works).
+      await expect(client.refreshTokenGrant(bc2.config, two.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
+
+    it('oidcc-backchannel-rp-initiated-logout-no-redirect (Back-Channel Logout 2.5: the RP answers the POST itself): a redirect from the back-channel endpoint is not followed', async () => {
+      receiver.answer('/bc', { status: 302, location: receiver.uri('/elsewhere') });
+      try {
+        const browser = new Browser();
+        const one = await signedIn(bc, {}, browser);
+        const before = receiver.requests.filter((r) => r.endsWith('/bc')).length;
+        const res = await navigate(browser, `${String(meta.end_session_endpoint)}?${new URLSearchParams({ id_token_hint: one.tokens.id_token! })}`);
+        const html = await res.text();
+        const action = /id="op\.logoutForm"[^>]*action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+        const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+        await navigate(browser, new URL(action, String(meta.end_session_endpoint)).toString(), { method: 'POST', body: new URLSearchParams({ xsrf, logout: 'yes' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        for (let i = 0; i < 200 && receiver.requests.filter((r) => r.endsWith('/bc')).length === before; i++) await new Promise((r) => setTimeout(r, 25));
+        expect(receiver.requests.filter((r) => r.endsWith('/bc')).length).toBeGreaterThan(before);
+        expect(receiver.requests.filter((r) => r.endsWith('/elsewhere'))).toEqual([]);
+      } finally {
+        receiver.answer('/bc', { status: 200 });
+      }
+    });
+  });
 });
