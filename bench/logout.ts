@@ -11,7 +11,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { apacheAppUrls, startApache } from '../test/support/apache.js';
-import { benchAdmin, benchRun, freePort, gatewayEnv, startGatewayProcess } from './processes.js';
+import { benchAdmin, benchRun, freePort, gatewayEnv, seedAcme, startGatewayProcess } from './processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -114,9 +114,7 @@ export async function runLogoutBench(runs: number): Promise<void> {
     const seeded = await benchAdmin(env);
     run.own(seeded.redis);
     const { config, ops } = seeded;
-    await ops.createTenant({ id: 'acme' });
-    await ops.createUser({ tenant: 'acme', username: 'john', password: 'john-secret-pw' });
-    await ops.createUser({ tenant: 'management', username: 'jill', password: 'jill-secret-pw', roles: ['support'], scope: ['acme'] });
+    await seedAcme(ops);
 
     const appPort = await freePort();
     const urls = apacheAppUrls(appPort);

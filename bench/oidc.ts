@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import * as client from 'openid-client';
 import { Argon2idHasher } from '../src/users/passwords.js';
 import { relyingParty, signIn } from './oidc-client.js';
-import { benchAdmin, benchRun, freePort, gatewayEnv, serverCpuMs, startChild, startGatewayProcess, waitFor } from './processes.js';
+import { benchAdmin, benchRun, freePort, gatewayEnv, seedAcme, serverCpuMs, startChild, startGatewayProcess, waitFor } from './processes.js';
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
@@ -56,9 +56,7 @@ export async function runOidcBench(seconds: number, workers = availableParalleli
     const seeded = await benchAdmin(env);
     run.own(seeded.redis);
     const { config, ops } = seeded;
-    await ops.createTenant({ id: 'acme' });
-    await ops.createUser({ tenant: 'acme', username: 'john', password: 'john-secret-pw' });
-    await ops.createUser({ tenant: 'management', username: 'jill', password: 'jill-secret-pw', roles: ['support'], scope: ['acme'] });
+    await seedAcme(ops);
     await ops.openSupport({ tenant: 'acme', username: 'john', hours: 2 });
     const redirectUri = `http://localhost:${port + 1}/callback`;
     const { clientSecret } = await ops.createClient({ tenant: 'acme', clientId: 'bench', redirectUris: [redirectUri], firstParty: true });

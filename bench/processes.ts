@@ -135,6 +135,13 @@ export async function benchAdmin(env: NodeJS.ProcessEnv): Promise<{ config: Conf
   return { config, redis, domain, ops: operatorAdmin(domain, { who: 'bench', actor: null, channel: 'system' }) };
 }
 
+/** The benches' tenant: acme, its user john, and support user jill whose scope is acme (passwords `<name>-secret-pw`). */
+export async function seedAcme(ops: Admin): Promise<void> {
+  await ops.createTenant({ id: 'acme' });
+  await ops.createUser({ tenant: 'acme', username: 'john', password: 'john-secret-pw' });
+  await ops.createUser({ tenant: 'management', username: 'jill', password: 'jill-secret-pw', roles: ['support'], scope: ['acme'] });
+}
+
 /** What a bench run holds: its private Redis, the processes it started, its own Redis client. */
 export interface BenchRun {
   redis: { url: string; where: string };

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { seriousAxeViolations } from '../support/axe.js';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import type { Browser, Page } from 'playwright-core';
 import { packageRoot } from '../../src/paths.js';
 import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
 
@@ -25,10 +26,7 @@ export interface ConsoleWorld extends OidcWorld {
  */
 export async function consoleWorld(name: string): Promise<ConsoleWorld> {
   const world = await oidcWorld(name);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   return {
     ...world,

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import type { Browser } from 'playwright-core';
 import type { OidcWorld } from '../oidc/setup.js';
 import { forwardAuthWorld, SHOP_HOST as HOST } from './world.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
@@ -49,7 +50,7 @@ describe('forward-auth behind real nginx', () => {
     await world.ops.createUser({ tenant: 'suite', username: 'sam', password: 'sam-secret-pw' });
     upstream = await startEchoUpstream();
     nginx = await startNginx({ gatewayPort: world.gateway.port, upstreamPort: upstream.port, signinUrl: world.url });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP *.example.test 127.0.0.1'] });
+    browser = await launchChromium(['--host-resolver-rules=MAP *.example.test 127.0.0.1']);
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import type { Browser } from 'playwright-core';
 import { startDemoApp } from '../../src/demo/app.js';
 import { packageRoot } from '../../src/paths.js';
 import { freePort } from '../support/ports.js';
@@ -21,10 +22,7 @@ describe('the tenant login screen in Chromium', () => {
     appUrl = `http://localhost:${appPort}`;
     const { clientSecret } = await world.ops.createClient({ tenant: 'acme', clientId: 'demo-app', redirectUris: [`${appUrl}/callback`], postLogoutRedirectUris: [`${appUrl}/`], firstParty: true });
     app = await startDemoApp({ issuer: world.issuer('acme'), clientId: 'demo-app', clientSecret: clientSecret!, port: appPort, baseUrl: appUrl });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     mkdirSync(shots, { recursive: true });
   }, 60_000);
   afterAll(async () => {

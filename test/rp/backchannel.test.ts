@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import type { Browser, BrowserContext } from 'playwright-core';
 import type { AuditEntry } from '../../src/audit/entry.js';
 import { packageRoot } from '../../src/paths.js';
 import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
@@ -49,7 +50,7 @@ describe("back-channel logout ends the session inside Apache mod_auth_openidc's 
     });
     one = apache.apps.one!;
     two = apache.apps.two!;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 90_000);
   afterAll(async () => {

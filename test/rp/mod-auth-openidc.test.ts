@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import type { Browser, Page } from 'playwright-core';
 import type { AuditEntry } from '../../src/audit/entry.js';
 import { packageRoot } from '../../src/paths.js';
 import { oidcWorld, type OidcWorld } from '../oidc/setup.js';
@@ -43,7 +44,7 @@ describe('Apache mod_auth_openidc as a relying party of a tenant issuer', () => 
     });
     app = apache.apps.app!;
     postApp = apache.apps['post-app']!;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     // Only this run's screenshots (a failure's shot from an earlier run would mislead).
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
