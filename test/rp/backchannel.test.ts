@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, screenshot } from '../support/chromium.js';
 import type { Browser, BrowserContext } from 'playwright-core';
 import type { AuditEntry } from '../../src/audit/entry.js';
 import { packageRoot } from '../../src/paths.js';
@@ -109,7 +109,7 @@ describe("back-channel logout ends the session inside Apache mod_auth_openidc's 
 
     await page.goto(one.page);
     await page.waitForURL(/\/t\/acme\/interaction\//, { timeout: 10_000 });
-    await page.screenshot({ path: join(SHOTS, 'backchannel-after-disable.png') });
+    await screenshot(page, join(SHOTS, 'backchannel-after-disable.png'));
     await context.close();
   }, 60_000);
 
@@ -130,7 +130,7 @@ describe("back-channel logout ends the session inside Apache mod_auth_openidc's 
 
     await second.goto(two.page);
     await second.waitForURL(/\/t\/acme\/interaction\//, { timeout: 10_000 });
-    await second.screenshot({ path: join(SHOTS, 'backchannel-single-logout.png') });
+    await screenshot(second, join(SHOTS, 'backchannel-single-logout.png'));
     await context.close();
   }, 60_000);
 });

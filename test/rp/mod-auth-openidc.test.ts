@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, screenshot } from '../support/chromium.js';
 import type { Browser, Page } from 'playwright-core';
 import type { AuditEntry } from '../../src/audit/entry.js';
 import { packageRoot } from '../../src/paths.js';
@@ -94,17 +94,17 @@ describe('Apache mod_auth_openidc as a relying party of a tenant issuer', () => 
     watch(page);
     await page.goto(target.page);
     await page.waitForURL(/\/t\/acme\/interaction\//, { timeout: 10_000 }).catch(async () => {
-      await page.screenshot({ path: join(SHOTS, `${shot}-no-login.png`) });
+      await screenshot(page, join(SHOTS, `${shot}-no-login.png`));
       throw new Error(`expected acme's login page after ${target.page}, ${await browserShows(page)}`);
     });
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(target.page, { timeout: 10_000 }).catch(async () => {
-      await page.screenshot({ path: join(SHOTS, `${shot}-not-back.png`) });
+      await screenshot(page, join(SHOTS, `${shot}-not-back.png`));
       throw new Error(`expected to come back to ${target.page}, ${await browserShows(page)}`);
     });
-    await page.screenshot({ path: join(SHOTS, `${shot}.png`) });
+    await screenshot(page, join(SHOTS, `${shot}.png`));
     return { context, page };
   }
 
@@ -123,7 +123,7 @@ describe('Apache mod_auth_openidc as a relying party of a tenant issuer', () => 
     await page.waitForURL(/\/t\/acme\/interaction\//);
     // The login page as this RP's users reach it.
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, 'mod-auth-openidc-login.png') });
+    await screenshot(page, join(SHOTS, 'mod-auth-openidc-login.png'));
     await context.close();
 
     const { context: signedIn, page: appPage } = await signInThrough(app, 'john', 'john-secret-pw', 'mod-auth-openidc-john');
@@ -165,7 +165,7 @@ describe('Apache mod_auth_openidc as a relying party of a tenant issuer', () => 
       // Tokens live 3600 s: more than 2 s after the last one, it is due for a refresh.
       await new Promise((r) => setTimeout(r, 2200));
       await page.reload();
-      await page.screenshot({ path: join(SHOTS, `mod-auth-openidc-refresh-${i}.png`) });
+      await screenshot(page, join(SHOTS, `mod-auth-openidc-refresh-${i}.png`));
       const shown = await shownOn(page);
       expect(shown['preferred-username']).toBe('john');
       expect(page.url()).toBe(app.page);
