@@ -129,13 +129,20 @@ describe('killed at the instant a change reaches Redis', () => {
     // (Rarely, in CI, the first SIGINT after the SIGKILL series ended a process by the signal
     // itself: see the issue-10 note. Its change is still covered — `missing` above is empty.)
     const polite = signalled.filter((x) => x.signal !== 'SIGKILL');
-    const finished = polite.filter((r) => r.code === (r.signal === 'SIGINT' ? 130 : 143));
-    console.log(`polite signals: ${finished.length} of ${polite.length} finished their action and exited 130/143; others: ${JSON.stringify(polite.filter((r) => !finished.includes(r)).map((r) => ({ i: r.i, code: r.code })))}`);
-    expect(finished.length).toBeGreaterThanOrEqual(polite.length - 2);
-    for (const r of finished) {
-      const entry = r.kind === 'user' ? created.find((e) => e.subject?.name === `kill-u${r.i}`) : opened.find((e) => e.details.reason === `kill-r${r.i}`);
-      expect({ i: r.i, outcome: entry?.outcome }).toEqual({ i: r.i, outcome: 'success' });
-    }
+    const entryOf = (r: (typeof runs)[number]) => (r.kind === 'user' ? created.find((e) => e.subject?.name === `kill-u${r.i}`) : opened.find((e) => e.details.reason === `kill-r${r.i}`));
+    const exitedPolitely = polite.filter((r) => r.code === (r.signal === 'SIGINT' ? 130 : 143));
+    // A process whose action had just finished (its entry written, the marker seen in that very
+    // write) can be ending when the signal lands; Node then no longer runs the handler and the
+    // process ends by the signal. Its action still finished, with its own entry. Under a fully
+    // loaded CI run that happened to 5 of 30; only a process without its entry counts as cut off.
+    const endedBySignalAfterItsEntry = polite.filter((r) => !exitedPolitely.includes(r) && String(r.code).startsWith('killed by') && entryOf(r)?.outcome === 'success' && !entryOf(r)?.cause);
+    const cutOff = polite.filter((r) => !exitedPolitely.includes(r) && !endedBySignalAfterItsEntry.includes(r));
+    console.log(
+      `polite signals: ${exitedPolitely.length} of ${polite.length} finished their action and exited 130/143, ${endedBySignalAfterItsEntry.length} ended by the signal after their action's own entry; ` +
+        `others: ${JSON.stringify(cutOff.map((r) => ({ i: r.i, code: r.code, entry: entryOf(r)?.outcome ?? null })))}`,
+    );
+    expect(cutOff.length).toBeLessThanOrEqual(2);
+    for (const r of exitedPolitely) expect({ i: r.i, outcome: entryOf(r)?.outcome }).toEqual({ i: r.i, outcome: 'success' });
     expect(await domain.auditStore.intents('acme')).toEqual([]);
     expect(await verifyTenantLog(domain.auditStore, 'acme')).toMatchObject({ ok: true });
   }, 240_000);
