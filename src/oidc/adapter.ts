@@ -311,16 +311,15 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
 /**
  * Was a record (issued at `iat`, whole seconds) issued before the tenant's last suspension? Then
  * it is dead, resumed or not — even when no gateway heard of the suspension. A record of the
- * suspension's own second is dead unless the resume came in that same second too (then it may
- * have been issued after the resume, and the sweep that follows the event is what ends it).
+ * suspension's own second is dead too, also when the resume came within that same second: it may
+ * have been issued before the suspension, and whole seconds cannot tell (fail closed; a sign-in in
+ * that second after the resume is asked again). Relying on the suspension's sweep to end such a
+ * record left a window: a suspend and resume within one second let an older token through until
+ * the sweep ran (seen in a loaded CI run of test/forward-auth/verdicts.test.ts).
  */
 export function issuedBeforeSuspension(iat: number, t: { status: string; suspendedAt?: string | undefined; resumedAt?: string | undefined }): boolean {
   if (!t.suspendedAt) return false;
-  const suspended = Math.floor(Date.parse(t.suspendedAt) / 1000);
-  if (iat < suspended) return true;
-  if (iat > suspended) return false;
-  if (t.status !== 'active' || !t.resumedAt) return true;
-  return Math.floor(Date.parse(t.resumedAt) / 1000) > suspended;
+  return iat <= Math.floor(Date.parse(t.suspendedAt) / 1000);
 }
 
 /** A tenant's client record as oidc-provider metadata; the secret is unsealed only here. */
