@@ -56,6 +56,10 @@ async function main(): Promise<number> {
     const appUrl = `${new URL(config.publicUrl).protocol}//${new URL(config.publicUrl).hostname}:${appPort}`;
     const demoClient = await ensureDemoClient(gateway.domain, ops, appUrl);
     demoApp = await startDemoApp({ issuer: `${config.publicUrl}/t/acme`, ...demoClient, port: appPort, baseUrl: appUrl });
+    // Listening for the signal before saying how to stop: a pipe write is synchronous, so whoever
+    // reads "Press Ctrl-C" may signal before the next statement runs, and a signal with no listener
+    // yet ends the process by the signal itself (seen once in CI: exit by SIGTERM, not 0).
+    const stopped = untilSignal();
     process.stdout.write(
       [
         '',
@@ -78,7 +82,7 @@ async function main(): Promise<number> {
         '',
       ].join('\n'),
     );
-    await untilSignal();
+    await stopped;
     return 0;
   } catch (err) {
     const message = err instanceof AppError && err.expose ? err.message : (err as Error).message;
