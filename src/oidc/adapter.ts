@@ -247,7 +247,9 @@ export function adapterFor(deps: AdapterDeps): AdapterClass {
       const [raw, tenantRecord] = await Promise.all([getRaw(k), access.tenants.get(tenant)]);
       if (raw === null) return undefined;
       const payload = JSON.parse(raw) as Payload;
-      if (tenantRecord && typeof payload.iat === 'number' && issuedBeforeSuspension(payload.iat, tenantRecord)) return undefined;
+      // (An interaction is no credential: one of the suspension's own second lives on, so a sign-in
+      // begun right after a resume in that second shows its form rather than an error.)
+      if (tenantRecord && typeof payload.iat === 'number' && this.name !== 'Interaction' && issuedBeforeSuspension(payload.iat, tenantRecord)) return undefined;
       prefetchRelated(this.name, payload);
       if (!STAMPED.has(this.name)) return payload;
       const stamp = payload.sg ?? null;
