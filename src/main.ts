@@ -123,7 +123,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const endLater = (what: Promise<unknown>) => what.catch((err: unknown) => logger.error(`ending support sessions failed: ${(err as Error).message}`));
   const signingKeys = new SigningKeys({ redis, prefix: config.redis.prefix, box: domain.secretBox, clock: domain.clock, fileKeys: keys.jwks.keys, replicaAcks: { replicas: config.redis.replicaAcks, timeoutMs: config.redis.replicaAckTimeoutMs } });
   delivery = new LogoutDelivery(
-    { queue: logoutQueue, clients: domain.clients, tenants: stores.tenants, issuerKeys: (t) => signingKeys.issuerKeys(t), audit: domain.audit, clock: domain.clock, publicUrl: config.publicUrl, logger, metrics: metrics ?? undefined },
+    { queue: logoutQueue, clients: domain.clients, tenants: stores.tenants, signer: (t, alg) => signingKeys.signer(t, alg), audit: domain.audit, clock: domain.clock, publicUrl: config.publicUrl, logger, metrics: metrics ?? undefined },
     options.backchannelLogout,
   );
   const pool = new ProviderPool(

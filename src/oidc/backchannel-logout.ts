@@ -6,13 +6,13 @@
  * What queues the logouts is in backchannel-sessions.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { importJWK, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientRecord, ClientStore } from '../clients/clients.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { LogoutAttemptOutcome } from '../metrics/metrics.js';
-import type { IssuerKeys } from '../secrets/signing-keys.js';
+import type { SigningAlg } from '../secrets/signing-keys.js';
 import type { Tenant, TenantStore } from '../tenants/tenants.js';
 import type { ClaimedLogout, LogoutJob, RedisLogoutQueue } from './backchannel-queue.js';
 
@@ -48,14 +48,14 @@ export const DEFAULT_LOGOUT_DELIVERY: LogoutDeliveryOptions = {
   concurrency: 16,
 };
 
-/** The key an issuer signs with now, for one algorithm (SigningKeys.issuerKeys). */
-export type IssuerKeysOf = (tenant: Pick<Tenant, 'id' | 'signingKeys'>) => Promise<IssuerKeys>;
+/** The key an issuer signs with now, for one algorithm (SigningKeys.signer). */
+export type SignerOf = (tenant: Pick<Tenant, 'id' | 'signingKeys'>, alg: SigningAlg) => Promise<{ key: CryptoKey | Uint8Array; alg: string; kid: string }>;
 
 export interface LogoutDeliveryDeps {
   queue: RedisLogoutQueue;
   clients: Pick<ClientStore, 'get'>;
   tenants: Pick<TenantStore, 'get'>;
-  issuerKeys: IssuerKeysOf;
+  signer: SignerOf;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
   /** PUBLIC_URL: the issuer is `{publicUrl}/t/{tenant}`. */
@@ -98,23 +98,11 @@ async function post(uri: string, logoutToken: string, timeoutMs: number): Promis
  * registered (RS256 unless it asked for another), by the issuer's current key for it.
  */
 export class LogoutTokens {
-  private readonly imported = new Map<string, Promise<CryptoKey | Uint8Array>>();
-
-  constructor(private readonly deps: Pick<LogoutDeliveryDeps, 'tenants' | 'issuerKeys' | 'clock' | 'publicUrl'>) {}
+  constructor(private readonly deps: Pick<LogoutDeliveryDeps, 'tenants' | 'signer' | 'clock' | 'publicUrl'>) {}
 
   async sign(job: Pick<LogoutJob, 'tenant' | 'clientId' | 'sub' | 'sid'>, client: Pick<ClientRecord, 'idTokenAlg'>): Promise<string> {
     const tenant = (await this.deps.tenants.get(job.tenant)) ?? { id: job.tenant };
-    const keys = await this.deps.issuerKeys(tenant);
-    const jwk = keys.signing[client.idTokenAlg ?? 'RS256'];
-    if (!jwk?.kid || !jwk.alg) throw new Error(`tenant ${job.tenant} has no ${client.idTokenAlg ?? 'RS256'} signing key`);
-    const { kid, alg } = jwk;
-    let key = this.imported.get(kid);
-    if (!key) {
-      const { key_ops: _ops, ...plain } = jwk;
-      key = importJWK(plain, alg);
-      if (this.imported.size >= 1000) this.imported.clear();
-      this.imported.set(kid, key);
-    }
+    const { key, alg, kid } = await this.deps.signer(tenant, client.idTokenAlg ?? 'RS256');
     const now = Math.floor(this.deps.clock.now() / 1000);
     return new SignJWT({ events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, sid: job.sid })
       .setProtectedHeader({ alg, kid, typ: 'logout+jwt' })
@@ -124,7 +112,7 @@ export class LogoutTokens {
       .setIssuedAt(now)
       .setExpirationTime(now + LOGOUT_TOKEN_SECONDS)
       .setJti(randomBytes(16).toString('base64url'))
-      .sign(await key);
+      .sign(key);
   }
 }
 
@@ -218,7 +206,7 @@ export class LogoutDelivery {
       try {
         token = await this.tokens.sign(job, client);
       } catch (err) {
-        logger?.error(`back-channel logout: could not sign a logout token for ${job.clientId} in ${job.tenant}: ${(err as Error).message}`);
+        logger?.error(`back-channel logout: could not sign a logout token for ${job.clientId} in ${job.tenant}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`);
       }
       result = token === null ? { delivered: false, status: null, cause: 'signing-failed' } : await post(client.backchannelLogoutUri, token, this.options.attemptTimeoutMs);
     }

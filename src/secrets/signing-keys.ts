@@ -330,23 +330,26 @@ export class SigningKeys {
   }
 
   /**
-   * The key an issuer signs its other JWTs with (X-Auth-Token): ES256 when there is one, else
-   * RS256, else the first signing key of another type in SIGNING_KEYS_FILE (not managed here).
+   * The key an issuer signs its other JWTs with: of `alg` when asked (Logout Tokens, in the
+   * client's ID token algorithm); else ES256 when there is one (X-Auth-Token), else RS256, else the
+   * first signing key of another type in SIGNING_KEYS_FILE (not managed here). Imported once per kid.
    */
-  async signer(tenant: Pick<Tenant, 'id' | 'signingKeys'>): Promise<{ key: CryptoKey | Uint8Array; alg: string; kid: string }> {
+  async signer(tenant: Pick<Tenant, 'id' | 'signingKeys'>, alg?: SigningAlg): Promise<{ key: CryptoKey | Uint8Array; alg: string; kid: string }> {
     const keys = await this.issuerKeys(tenant);
-    const jwk = keys.signing.ES256 ?? keys.signing.RS256 ?? keys.jwks.keys.find((k) => typeof k.alg === 'string' && typeof k.kid === 'string' && k.use !== 'enc' && fileKeyIdentity(k) === null);
-    if (!jwk?.kid || !jwk.alg) throw new AppError('INTERNAL', undefined, { cause: new Error(`no signing key for tenant ${tenant.id}`) });
-    const { kid, alg } = jwk;
+    const jwk = alg
+      ? keys.signing[alg]
+      : (keys.signing.ES256 ?? keys.signing.RS256 ?? keys.jwks.keys.find((k) => typeof k.alg === 'string' && typeof k.kid === 'string' && k.use !== 'enc' && fileKeyIdentity(k) === null));
+    if (!jwk?.kid || !jwk.alg) throw new AppError('INTERNAL', undefined, { cause: new Error(`tenant ${tenant.id} has no ${alg ? `${alg} ` : ''}signing key`) });
+    const { kid } = jwk;
     let imported = this.imported.get(kid);
     if (!imported) {
       const { key_ops: _ops, ...plain } = jwk;
-      imported = importJWK(plain, alg);
+      imported = importJWK(plain, jwk.alg);
       // Bounded like the opened secrets: a kid is imported once while it signs.
       if (this.imported.size >= 1000) this.imported.clear();
       this.imported.set(kid, imported);
     }
-    return { key: await imported, alg, kid };
+    return { key: await imported, alg: jwk.alg, kid };
   }
 
   /** Drops this process's view of a scope (all of them for null): the next use reads Redis. */
